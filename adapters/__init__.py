@@ -1,0 +1,1 @@
+"""Adapters translate platform events to neutral commands and replies back."""

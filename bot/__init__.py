@@ -1,0 +1,1 @@
+"""Accord's platform-neutral core: it decides, adapters translate, storage stores."""

@@ -1,0 +1,251 @@
+"""The core: turns a neutral Command or Action into Replies, in one transaction.
+
+Every delivery runs as one unit of work: the idempotency row, the tenant
+bookkeeping and the handler's writes commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session, select
+
+from bot import i18n
+from bot.clock import Clock
+from bot.context import Ctx, Limits
+from bot.errors import UserError
+from bot.parsing import parse_options
+from bot.partnerships import ensure_channel, ensure_team, partnership_for, remember_member
+from bot.registry import CommandSpec, Registry
+from bot.types import Action, Command, Outcome, Reply, Tenant, User, Visibility
+from storage.models import ProcessedRequest
+
+log = logging.getLogger(__name__)
+
+HELP_WORDS = {"help", "aide", "?"}
+
+
+@dataclass(frozen=True, slots=True)
+class CoreConfig:
+    default_locale: str = "en"
+    default_timezone: str = "UTC"
+    limits: Limits = Limits()
+
+
+class Core:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        registry: Registry,
+        clock: Clock,
+        config: CoreConfig | None = None,
+    ) -> None:
+        self.session_factory = session_factory
+        self.registry = registry
+        self.clock = clock
+        self.config = config or CoreConfig()
+
+    # -- entry points -------------------------------------------------------
+
+    def handle(self, command: Command) -> Outcome:
+        spec = self.registry.command(command.name)
+
+        def run(ctx: Ctx) -> list[Reply]:
+            if spec is None:
+                raise UserError("errors.unknown_command", command=f"/{command.name}")
+            if command.text.strip().lower() in HELP_WORDS:
+                from bot.settings import command_help
+
+                return command_help(ctx, spec)
+            parsed = parse_options(command.text, spec.options)
+            ctx.text, ctx.options = parsed.text, parsed.options
+            return spec.handler(ctx)
+
+        return self._run(
+            tenant=command.tenant,
+            channel_id=command.channel_id,
+            user=command.user,
+            locale=command.locale,
+            key=command.idempotency_key,
+            name=command.name,
+            spec=spec,
+            prepare=lambda ctx: self._fill(ctx, command),
+            work=run,
+        )
+
+    def handle_action(self, action: Action) -> Outcome:
+        handler = self.registry.action(action.action_id)
+
+        def run(ctx: Ctx) -> list[Reply]:
+            if handler is None:
+                raise UserError("errors.unknown_action")
+            return handler(ctx, action.value)
+
+        return self._run(
+            tenant=action.tenant,
+            channel_id=action.channel_id,
+            user=action.user,
+            locale=action.locale,
+            key=action.idempotency_key,
+            name=f"action:{action.action_id}"[:64],
+            spec=None,
+            prepare=lambda ctx: None,
+            work=run,
+        )
+
+    # -- the unit of work ---------------------------------------------------
+
+    def _run(
+        self,
+        *,
+        tenant: Tenant,
+        channel_id: str,
+        user: User,
+        locale: str | None,
+        key: str | None,
+        name: str,
+        spec: CommandSpec | None,
+        prepare: Callable[[Ctx], None],
+        work: Callable[[Ctx], list[Reply]],
+    ) -> Outcome:
+        now = self.clock.now()
+        session = self.session_factory()
+        ctx: Ctx | None = None
+        try:
+            if key and (stored := self._stored(session, tenant, key)) is not None:
+                return stored
+            receipt = self._claim(session, tenant, key, name, now) if key else None
+            ctx = self._context(session, tenant, channel_id, user, locale, now)
+            prepare(ctx)
+            try:
+                replies = work(ctx)
+            except UserError as err:
+                session.rollback()
+                return Outcome([self._error_reply(ctx, err, spec)])
+            for reply in replies:
+                reply.mentions = {**self._mentions(ctx, reply), **reply.mentions}
+            if receipt is not None:
+                receipt.replies_json = json.dumps([r.to_json() for r in replies])
+            session.commit()
+            return Outcome(replies)
+        except IntegrityError:
+            # Another instance handled the same delivery first: answer as it did.
+            session.rollback()
+            if key and (stored := self._stored(session, tenant, key)) is not None:
+                return stored
+            raise
+        except Exception:
+            session.rollback()
+            log.exception("unexpected error handling %s", name)
+            t = ctx.t if ctx is not None else i18n.translator(locale or self.config.default_locale)
+            return Outcome([Reply(text=t("errors.internal"), visibility=Visibility.EPHEMERAL, is_error=True)])
+        finally:
+            session.close()
+
+    def _stored(self, session: Session, tenant: Tenant, key: str) -> Outcome | None:
+        row = session.exec(
+            select(ProcessedRequest).where(
+                ProcessedRequest.platform == tenant.platform,
+                ProcessedRequest.team_id == tenant.team_id,
+                ProcessedRequest.idempotency_key == key,
+            )
+        ).first()
+        if row is None:
+            return None
+        replies = [Reply.from_json(r) for r in json.loads(row.replies_json or "[]")]
+        return Outcome(replies, duplicate=True)
+
+    def _claim(
+        self, session: Session, tenant: Tenant, key: str, name: str, now: datetime
+    ) -> ProcessedRequest:
+        # Flushed first: a concurrent delivery of the same key blocks on the
+        # unique index until this transaction ends, then fails and reads ours.
+        receipt = ProcessedRequest(
+            platform=tenant.platform,
+            team_id=tenant.team_id,
+            idempotency_key=key[:200],
+            name=name,
+            created_at=now,
+        )
+        session.add(receipt)
+        session.flush()
+        return receipt
+
+    def _context(
+        self,
+        session: Session,
+        tenant: Tenant,
+        channel_id: str,
+        user: User,
+        locale: str | None,
+        now: datetime,
+    ) -> Ctx:
+        team = ensure_team(session, tenant, now)
+        channel = ensure_channel(session, tenant, channel_id, now)
+        partnership = partnership_for(session, tenant, channel, now)
+        remember_member(session, tenant, partnership, user, now)
+        lang = (
+            i18n.normalize_locale(channel.locale)
+            or i18n.normalize_locale(locale)
+            or i18n.normalize_locale(team.locale)
+            or i18n.normalize_locale(self.config.default_locale)
+            or i18n.DEFAULT
+        )
+        return Ctx(
+            session=session,
+            tenant=tenant,
+            user=user,
+            team=team,
+            channel=channel,
+            partnership=partnership,
+            now=now,
+            lang=lang,
+            t=i18n.Translator(lang),
+            tz=self._zone(channel.timezone or team.timezone or self.config.default_timezone),
+            registry=self.registry,
+            limits=self.config.limits,
+        )
+
+    @staticmethod
+    def _zone(name: str) -> ZoneInfo:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    @staticmethod
+    def _fill(ctx: Ctx, command: Command) -> None:
+        ctx.source_link = command.source_link
+        ctx.mentioned = command.mentioned
+        for user in command.mentioned:
+            if user.name:
+                remember_member(ctx.session, ctx.tenant, ctx.partnership, user, ctx.now)
+
+    @staticmethod
+    def _mentions(ctx: Ctx, reply: Reply) -> dict[str, str]:
+        from bot.parsing import mentions
+        from bot.partnerships import people
+
+        text = "\n".join(
+            [reply.title or "", reply.text, *reply.sections, *reply.items, reply.footer or ""]
+            + [f.value for f in reply.fields]
+        )
+        ids = mentions(text)
+        return people(ctx.session, ctx.tenant, ctx.partnership, ids) if ids else {}
+
+    @staticmethod
+    def _error_reply(ctx: Ctx, err: UserError, spec: CommandSpec | None) -> Reply:
+        text = ctx.t(err.key, **err.params)
+        footer = None
+        if spec is not None and err.key.startswith("errors.") and spec.available:
+            footer = ctx.t("errors.usage_hint", usage=ctx.t(spec.usage_key))
+        return Reply(
+            text=f"⚠️ {text}", footer=footer, visibility=Visibility.EPHEMERAL, is_error=True
+        )

@@ -1,0 +1,102 @@
+"""The explicit command registry: every command, action and notification kind.
+
+Capabilities register themselves in `build_registry`, one line each, in the
+order help lists them. Nothing is discovered by introspection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.parsing import OptionKind
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from bot.context import Ctx
+    from bot.types import Reply
+    from storage.models import Notification
+
+CommandHandler = Callable[["Ctx"], "list[Reply]"]
+ActionHandler = Callable[["Ctx", str], "list[Reply]"]
+# Builds the message for due notifications of one kind in one channel, at send time.
+NotificationRenderer = Callable[["Session", "list[Notification]", "RenderContext"], "Reply | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderContext:
+    """What a notification renderer knows besides its rows."""
+
+    lang: str
+    timezone: str
+    now: object  # datetime; kept loose to avoid an import cycle in type checking
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    handler: CommandHandler
+    # Catalog keys: one line for `/accord help`, the full usage for `/accord help <name>`.
+    summary_key: str
+    usage_key: str
+    options: Mapping[str, OptionKind] = field(default_factory=dict)
+    available: bool = True
+
+
+@dataclass(slots=True)
+class Registry:
+    commands: dict[str, CommandSpec] = field(default_factory=dict)
+    actions: dict[str, ActionHandler] = field(default_factory=dict)
+    renderers: dict[str, NotificationRenderer] = field(default_factory=dict)
+
+    def add_command(self, spec: CommandSpec) -> None:
+        if spec.name in self.commands and self.commands[spec.name].available:
+            raise ValueError(f"command /{spec.name} registered twice")
+        self.commands[spec.name] = spec
+
+    def add_action(self, action_id: str, handler: ActionHandler) -> None:
+        """`action_id` is matched exactly, or as the prefix before the first ':'."""
+        if action_id in self.actions:
+            raise ValueError(f"action {action_id} registered twice")
+        self.actions[action_id] = handler
+
+    def add_renderer(self, kind: str, renderer: NotificationRenderer) -> None:
+        if kind in self.renderers:
+            raise ValueError(f"notification kind {kind} registered twice")
+        self.renderers[kind] = renderer
+
+    def command(self, name: str) -> CommandSpec | None:
+        return self.commands.get(name.lstrip("/").lower())
+
+    def action(self, action_id: str) -> ActionHandler | None:
+        return self.actions.get(action_id) or self.actions.get(action_id.split(":", 1)[0])
+
+
+def _not_available(name: str) -> CommandSpec:
+    from bot.errors import UserError
+
+    def handler(ctx: Ctx) -> list[Reply]:
+        raise UserError("errors.not_available", command=f"/{name}")
+
+    return CommandSpec(
+        name=name,
+        handler=handler,
+        summary_key=f"help.summary.{name}",
+        usage_key=f"help.usage.{name}",
+        available=False,
+    )
+
+
+def build_registry() -> Registry:
+    from bot import decisions, settings
+
+    registry = Registry()
+    settings.register(registry)
+    decisions.register(registry)
+    # Capabilities still to come answer "not available yet" until they land.
+    for name in ("plan", "match", "kpi", "digest", "contract"):
+        if name not in registry.commands:
+            registry.add_command(_not_available(name))
+    return registry

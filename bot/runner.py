@@ -1,0 +1,126 @@
+"""The composition root: which adapters run, and the clock that wakes the dispatcher.
+
+With this module and `bot.cli`, the only core modules that import adapters:
+they wire things together and decide nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from datetime import UTC, datetime
+from collections.abc import Mapping
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.app import App, build_app
+from bot.config import Settings
+from bot.dispatcher import Dispatcher, PassResult
+from bot.types import Notifier
+
+log = logging.getLogger(__name__)
+
+DISPATCH_JOB_ID = "accord-dispatch"
+
+
+def notifiers_for(app: App, console: Notifier | None = None) -> dict[str, Notifier]:
+    """Every platform the bot can post to from here, keyed by platform name."""
+    from adapters.console import ConsoleAdapter
+
+    found: dict[str, Notifier] = {}
+    found["console"] = console or ConsoleAdapter(app.core)
+    return found
+
+
+def make_dispatcher(app: App, notifiers: Mapping[str, Notifier]) -> Dispatcher:
+    return Dispatcher(
+        app.session_factory,
+        app.registry,
+        app.clock,
+        notifiers,
+        default_locale=app.settings.default_locale,
+        default_timezone=app.settings.default_timezone,
+    )
+
+
+def dispatch_once(app: App) -> PassResult:
+    return make_dispatcher(app, notifiers_for(app)).run_once()
+
+
+def start_scheduler(app: App, dispatcher: Dispatcher) -> BackgroundScheduler:
+    """APScheduler is only the clock: one in-memory interval job per process.
+
+    The job store is never shared between processes (APScheduler's FAQ: that
+    duplicates or misses runs); the database ledger is what makes sends
+    exactly-once. `misfire_grace_time=None` because the default (1 s) would
+    silently skip a wake-up after a pause; `coalesce` folds missed wake-ups
+    into one, and every wake-up sends everything due anyway.
+    """
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(
+        dispatcher.run_once,
+        "interval",
+        seconds=app.settings.dispatch_interval_seconds,
+        id=DISPATCH_JOB_ID,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+        # Wake right away: pings that fell due while the bot was down go out now.
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.start()
+    return scheduler
+
+
+def warn_if_sqlite_shared(app: App) -> None:
+    if app.engine.dialect.name == "sqlite":
+        log.info(
+            "using SQLite at %s: run a single Accord process on it; "
+            "use PostgreSQL (DATABASE_URL) to run several instances",
+            app.engine.url.database,
+        )
+
+
+def console_with_dispatcher(app: App, adapter: Notifier) -> None:
+    from adapters.console import ConsoleAdapter
+
+    assert isinstance(adapter, ConsoleAdapter)
+    scheduler = start_scheduler(app, make_dispatcher(app, notifiers_for(app, adapter)))
+    try:
+        adapter.run_interactive()
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def serve_dispatcher(app: App) -> int:
+    scheduler = start_scheduler(app, make_dispatcher(app, notifiers_for(app)))
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.shutdown(wait=False)
+    return 0
+
+
+def run(settings: Settings) -> int:
+    """`accord run` / `make run`: every configured adapter, or the console."""
+    app = build_app(settings)
+    warn_if_sqlite_shared(app)
+    try:
+        if not (settings.slack_configured or settings.discord_configured):
+            from adapters.console import ConsoleAdapter
+
+            print(
+                "No Slack or Discord credentials in the environment or .env: "
+                "starting the console adapter.",
+                file=sys.stderr,
+            )
+            console_with_dispatcher(app, ConsoleAdapter(app.core))
+            return 0
+        log.error("Slack and Discord adapters are not available in this build yet")
+        return 1
+    finally:
+        app.close()

@@ -1,0 +1,1 @@
+"""Storage: models, the engine and session factory, and the Alembic migrations."""
