@@ -17,12 +17,14 @@ if TYPE_CHECKING:
 
     from bot.context import Ctx
     from bot.types import Reply
-    from storage.models import Notification
+    from storage.models import Notification, Partnership
 
 CommandHandler = Callable[["Ctx"], "list[Reply]"]
 ActionHandler = Callable[["Ctx", str], "list[Reply]"]
 # Builds the message for due notifications of one kind in one channel, at send time.
 NotificationRenderer = Callable[["Session", "list[Notification]", "RenderContext"], "Reply | None"]
+# Adds a part to the weekly digest of a partnership: (session, partnership, week) -> texts.
+DigestSection = Callable[["Session", "Partnership", "DigestWeek", "RenderContext"], "list[str]"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +34,16 @@ class RenderContext:
     lang: str
     timezone: str
     now: object  # datetime; kept loose to avoid an import cycle in type checking
+
+
+@dataclass(frozen=True, slots=True)
+class DigestWeek:
+    """The ISO week a digest covers, as aware UTC bounds [start, end)."""
+
+    year: int
+    week: int
+    start: object  # datetime
+    end: object  # datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +62,8 @@ class Registry:
     commands: dict[str, CommandSpec] = field(default_factory=dict)
     actions: dict[str, ActionHandler] = field(default_factory=dict)
     renderers: dict[str, NotificationRenderer] = field(default_factory=dict)
+    # Parts other capabilities add to the weekly digest (decisions, milestones...).
+    digest_sections: list[DigestSection] = field(default_factory=list)
 
     def add_command(self, spec: CommandSpec) -> None:
         if spec.name in self.commands and self.commands[spec.name].available:

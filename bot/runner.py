@@ -6,6 +6,7 @@ they wire things together and decide nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import threading
@@ -17,6 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.dispatcher import Dispatcher, PassResult
+from adapters.setup import AdapterSetup
 from bot.types import Notifier
 
 log = logging.getLogger(__name__)
@@ -105,12 +107,50 @@ def serve_dispatcher(app: App) -> int:
     return 0
 
 
+def adapter_setups(app: App) -> list[AdapterSetup]:
+    """Every adapter configured in the settings, in a fixed, explicit order."""
+    setups: list[AdapterSetup] = []
+    # Each platform adapter adds one line here, e.g.:
+    #   if app.settings.slack_configured: setups.append(slack_adapter.setup(app))
+    return setups
+
+
+async def serve(app: App, setups: list[AdapterSetup]) -> None:
+    """Run the HTTP server (if any route needs it), background connections and the clock."""
+    from adapters.http_server import build_http_app, mark_ready, start_http
+
+    routes = [route for s in setups for route in s.routes]
+    port = app.settings.http_port or (3000 if any(s.needs_http for s in setups) else None)
+    runner = None
+    if port is not None:
+        http_app = build_http_app(routes)
+        runner = await start_http(http_app, app.settings.http_host, port)
+    notifiers: dict[str, Notifier] = {s.name: s.notifier for s in setups if s.notifier is not None}
+    scheduler = start_scheduler(app, make_dispatcher(app, notifiers))
+    tasks = [asyncio.create_task(job()) for s in setups for job in s.background]
+    if runner is not None:
+        mark_ready(http_app)
+    try:
+        if tasks:
+            await asyncio.gather(*tasks)
+        else:
+            await asyncio.Event().wait()
+    finally:
+        scheduler.shutdown(wait=False)
+        for s in setups:
+            for stop in s.shutdown:
+                await stop()
+        if runner is not None:
+            await runner.cleanup()
+
+
 def run(settings: Settings) -> int:
     """`accord run` / `make run`: every configured adapter, or the console."""
     app = build_app(settings)
     warn_if_sqlite_shared(app)
     try:
-        if not (settings.slack_configured or settings.discord_configured):
+        setups = adapter_setups(app)
+        if not setups and not settings.http_port:
             from adapters.console import ConsoleAdapter
 
             print(
@@ -120,7 +160,10 @@ def run(settings: Settings) -> int:
             )
             console_with_dispatcher(app, ConsoleAdapter(app.core))
             return 0
-        log.error("Slack and Discord adapters are not available in this build yet")
-        return 1
+        try:
+            asyncio.run(serve(app, setups))
+        except KeyboardInterrupt:
+            pass
+        return 0
     finally:
         app.close()

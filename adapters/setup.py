@@ -1,0 +1,25 @@
+"""What an adapter contributes when `accord run` starts it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from bot.types import Notifier
+
+
+@dataclass
+class AdapterSetup:
+    name: str
+    # Routes mounted on the shared HTTP server (ACCORD_HTTP_HOST/ACCORD_HTTP_PORT).
+    routes: list[web.RouteDef] = field(default_factory=list)
+    # Posts reminders and digests for this platform, used by the dispatcher.
+    notifier: Notifier | None = None
+    # Long-running coroutines (a Socket Mode or gateway connection).
+    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # Run when the process stops.
+    shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # True when this adapter needs the HTTP server even if ACCORD_HTTP_PORT is unset.
+    needs_http: bool = False
