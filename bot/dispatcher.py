@@ -79,6 +79,7 @@ class Dispatcher:
 
     def run_once(self) -> PassResult:
         """Send everything due now; return what happened."""
+        self.prepare()
         total = PassResult()
         while True:
             claimed = self.claim()
@@ -91,6 +92,13 @@ class Dispatcher:
             total.messages += result.messages
             if len(claimed) < self.batch_size:
                 return total
+
+    def prepare(self) -> None:
+        """Let capabilities create the rows of upcoming sends (idempotent by key)."""
+        for hook in self.registry.before_dispatch:
+            with self.session_factory() as session:
+                hook(session, self.clock.now())
+                session.commit()
 
     def claim(self) -> list[int]:
         now = self.clock.now()

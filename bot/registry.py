@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from bot.parsing import OptionKind
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from sqlmodel import Session
 
     from bot.context import Ctx
@@ -23,6 +25,9 @@ CommandHandler = Callable[["Ctx"], "list[Reply]"]
 ActionHandler = Callable[["Ctx", str], "list[Reply]"]
 # Builds the message for due notifications of one kind in one channel, at send time.
 NotificationRenderer = Callable[["Session", "list[Notification]", "RenderContext"], "Reply | None"]
+# Runs at the start of every dispatch pass, in its own transaction, to make sure the
+# rows for upcoming sends exist (e.g. next week's digest): (session, now) -> None.
+BeforeDispatch = Callable[["Session", "datetime"], None]
 # Adds a part to the weekly digest of a partnership: (session, partnership, week) -> texts.
 DigestSection = Callable[["Session", "Partnership", "DigestWeek", "RenderContext"], "list[str]"]
 
@@ -64,6 +69,7 @@ class Registry:
     renderers: dict[str, NotificationRenderer] = field(default_factory=dict)
     # Parts other capabilities add to the weekly digest (decisions, milestones...).
     digest_sections: list[DigestSection] = field(default_factory=list)
+    before_dispatch: list[BeforeDispatch] = field(default_factory=list)
 
     def add_command(self, spec: CommandSpec) -> None:
         if spec.name in self.commands and self.commands[spec.name].available:
