@@ -50,8 +50,10 @@ class ConsoleAdapter:
             self.feed(line.rstrip("\n"), echo=True)
 
     def run_interactive(self, stdin: TextIO = sys.stdin) -> None:
-        self._print(f"Accord console — team {self.team_id}, #{self.channel_id}. "
-                    "Type /accord help, or Ctrl-D to quit.")
+        self._print(
+            f"Accord console — team {self.team_id}, #{self.channel_id}. "
+            "Type /accord help, or Ctrl-D to quit."
+        )
         while True:
             try:
                 line = input(f"{self.user}> ") if stdin is sys.stdin else stdin.readline()
@@ -138,18 +140,19 @@ class ConsoleAdapter:
 
     def render(self, reply: Reply, channel_override: str | None = None) -> str:
         where = channel_override or reply.target_channel or self.channel_id
+        french = reply.lang == "fr"
         if reply.visibility is Visibility.EPHEMERAL:
-            head = "Accord (only you):"
+            head = "Accord (visible par vous seul) :" if french else "Accord (only you):"
         elif reply.replace_original:
-            head = f"Accord (updated) → #{where}:"
+            head = f"Accord (modifié) → #{where} :" if french else f"Accord (updated) → #{where}:"
         else:
-            head = f"Accord → #{where}:"
+            head = f"Accord → #{where} :" if french else f"Accord → #{where}:"
         body: list[str] = []
         if reply.title:
             body.append(f"*{reply.title}*")
         if reply.text:
             body.extend(reply.text.splitlines())
-        body.extend(f"{f.label}: {f.value}" for f in reply.fields)
+        body.extend(f"{f.label}{reply.colon} {f.value}" for f in reply.fields)
         for section in reply.sections:
             body.extend(section.splitlines())
         body.extend(f"• {item}" for item in reply.items)
@@ -158,7 +161,9 @@ class ConsoleAdapter:
         if reply.buttons:
             body.append("  ".join(f"[{i}] {b.label}" for i, b in enumerate(reply.buttons, 1)))
         for attachment in ([reply.image] if reply.image else []) + reply.attachments:
-            body.append(f"📎 {attachment.filename} → {self._save(attachment.filename, attachment.content)}")
+            body.append(
+                f"📎 {attachment.filename} → {self._save(attachment.filename, attachment.content)}"
+            )
         text = reply.render_mentions("\n".join(body))
         return head + "\n" + "\n".join(f"  {line}" for line in text.splitlines())
 

@@ -23,7 +23,9 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "starting"}, status=503)
 
 
-def build_http_app(routes: Iterable[web.RouteDef], *, client_max_size: int = 1024**2) -> web.Application:
+def build_http_app(
+    routes: Iterable[web.RouteDef], *, client_max_size: int = 1024**2
+) -> web.Application:
     app = web.Application(client_max_size=client_max_size)
     app[READY] = {"ready": False}
     app.router.add_get("/healthz", healthz)

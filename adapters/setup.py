@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -18,8 +19,8 @@ class AdapterSetup:
     # Posts reminders and digests for this platform, used by the dispatcher.
     notifier: Notifier | None = None
     # Long-running coroutines (a Socket Mode or gateway connection).
-    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    background: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     # Run when the process stops.
-    shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    shutdown: list[Callable[[], Coroutine[Any, Any, None]]] = field(default_factory=list)
     # True when this adapter needs the HTTP server even if ACCORD_HTTP_PORT is unset.
     needs_http: bool = False

@@ -11,8 +11,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import bindparam, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
@@ -22,14 +26,39 @@ from bot.clock import Clock
 from bot.context import Ctx, Limits
 from bot.errors import UserError
 from bot.parsing import parse_options
-from bot.partnerships import ensure_channel, ensure_team, partnership_for, remember_member
+from bot.partnerships import load_scope, remember_member
 from bot.registry import CommandSpec, Registry
 from bot.types import Action, Command, Outcome, Reply, Tenant, User, Visibility
 from storage.models import ProcessedRequest
+from storage.types import UTCDateTime
 
 log = logging.getLogger(__name__)
 
 HELP_WORDS = {"help", "aide", "?"}
+
+_RECEIPT_REPLIES = (
+    update(ProcessedRequest)
+    .where(ProcessedRequest.id == bindparam("receipt_id"))  # type: ignore[arg-type]
+    .values(replies_json=bindparam("replies"))
+)
+
+
+@cache
+def _receipt_insert(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = ProcessedRequest.__table__  # type: ignore[attr-defined]
+    return (
+        insert(table)
+        .values(
+            platform=bindparam("r_platform"),
+            team_id=bindparam("r_team_id"),
+            idempotency_key=bindparam("r_key"),
+            name=bindparam("r_name"),
+            created_at=bindparam("r_created_at", type_=UTCDateTime()),
+        )
+        .on_conflict_do_nothing(index_elements=["platform", "team_id", "idempotency_key"])
+        .returning(table.c.id)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +148,15 @@ class Core:
         session = self.session_factory()
         ctx: Ctx | None = None
         try:
-            if key and (stored := self._stored(session, tenant, key)) is not None:
-                return stored
-            receipt = self._claim(session, tenant, key, name, now) if key else None
+            receipt_id = None
+            if key:
+                receipt_id = self._claim(session, tenant, key, name, now)
+                if receipt_id is None:
+                    session.rollback()
+                    stored = self._stored(session, tenant, key)
+                    if stored is not None:
+                        return stored
+                    raise RuntimeError("idempotency receipt vanished")  # pragma: no cover
             ctx = self._context(session, tenant, channel_id, user, locale, now)
             prepare(ctx)
             try:
@@ -131,8 +166,15 @@ class Core:
                 return Outcome([self._error_reply(ctx, err, spec)])
             for reply in replies:
                 reply.mentions = {**self._mentions(ctx, reply), **reply.mentions}
-            if receipt is not None:
-                receipt.replies_json = json.dumps([r.to_json() for r in replies])
+                reply.lang = reply.lang or ctx.lang
+            if receipt_id is not None:
+                session.execute(
+                    _RECEIPT_REPLIES,
+                    {
+                        "receipt_id": receipt_id,
+                        "replies": json.dumps([r.to_json() for r in replies]),
+                    },
+                )
             session.commit()
             return Outcome(replies)
         except IntegrityError:
@@ -145,7 +187,16 @@ class Core:
             session.rollback()
             log.exception("unexpected error handling %s", name)
             t = ctx.t if ctx is not None else i18n.translator(locale or self.config.default_locale)
-            return Outcome([Reply(text=t("errors.internal"), visibility=Visibility.EPHEMERAL, is_error=True)])
+            return Outcome(
+                [
+                    Reply(
+                        text=t("errors.internal"),
+                        visibility=Visibility.EPHEMERAL,
+                        is_error=True,
+                        lang=t.lang,
+                    )
+                ]
+            )
         finally:
             session.close()
 
@@ -164,19 +215,22 @@ class Core:
 
     def _claim(
         self, session: Session, tenant: Tenant, key: str, name: str, now: datetime
-    ) -> ProcessedRequest:
-        # Flushed first: a concurrent delivery of the same key blocks on the
-        # unique index until this transaction ends, then fails and reads ours.
-        receipt = ProcessedRequest(
-            platform=tenant.platform,
-            team_id=tenant.team_id,
-            idempotency_key=key[:200],
-            name=name,
-            created_at=now,
-        )
-        session.add(receipt)
-        session.flush()
-        return receipt
+    ) -> int | None:
+        """Insert the delivery's receipt first; None when it was handled already.
+
+        On PostgreSQL a concurrent delivery of the same key blocks on the unique
+        index until the first transaction ends, then finds nothing inserted and
+        reads the first one's replies.
+        """
+        stmt = _receipt_insert(session.get_bind().dialect.name)
+        params = {
+            "r_platform": tenant.platform,
+            "r_team_id": tenant.team_id,
+            "r_key": key[:200],
+            "r_name": name,
+            "r_created_at": now,
+        }
+        return session.execute(stmt, params).scalar_one_or_none()
 
     def _context(
         self,
@@ -187,10 +241,8 @@ class Core:
         locale: str | None,
         now: datetime,
     ) -> Ctx:
-        team = ensure_team(session, tenant, now)
-        channel = ensure_channel(session, tenant, channel_id, now)
-        partnership = partnership_for(session, tenant, channel, now)
-        remember_member(session, tenant, partnership, user, now)
+        scope = load_scope(session, tenant, channel_id, user, now)
+        team, channel, partnership = scope.team, scope.channel, scope.partnership
         lang = (
             i18n.normalize_locale(channel.locale)
             or i18n.normalize_locale(locale)
@@ -247,5 +299,9 @@ class Core:
         if spec is not None and err.key.startswith("errors.") and spec.available:
             footer = ctx.t("errors.usage_hint", usage=ctx.t(spec.usage_key))
         return Reply(
-            text=f"⚠️ {text}", footer=footer, visibility=Visibility.EPHEMERAL, is_error=True
+            text=f"⚠️ {text}",
+            footer=footer,
+            visibility=Visibility.EPHEMERAL,
+            is_error=True,
+            lang=ctx.lang,
         )

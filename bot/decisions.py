@@ -12,6 +12,7 @@ import io
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
@@ -119,7 +120,7 @@ def decide(ctx: Ctx) -> list[Reply]:
 
 def announce(ctx: Ctx, decision: Decision) -> list[Reply]:
     """The post in the shared channel, and a note to the author when that is elsewhere."""
-    post = decision_card(ctx, decision, title_key="decisions.recorded_title")
+    post = decision_card(ctx, decision, title_key="decisions.recorded_title", fresh=True)
     post.target_channel = ctx.target_channel
     replies = [post]
     if post.target_channel:
@@ -136,7 +137,7 @@ def announce(ctx: Ctx, decision: Decision) -> list[Reply]:
     return replies
 
 
-def decision_card(ctx: Ctx, decision: Decision, *, title_key: str) -> Reply:
+def decision_card(ctx: Ctx, decision: Decision, *, title_key: str, fresh: bool = False) -> Reply:
     t = ctx.t
     fields = [ReplyField(t("decisions.field.author"), f"<@{decision.author_id}>")]
     if decision.participants:
@@ -147,12 +148,15 @@ def decision_card(ctx: Ctx, decision: Decision, *, title_key: str) -> Reply:
             )
         )
     if decision.tags:
-        fields.append(ReplyField(t("decisions.field.tags"), " ".join(f"#{x}" for x in decision.tags)))
+        fields.append(
+            ReplyField(t("decisions.field.tags"), " ".join(f"#{x}" for x in decision.tags))
+        )
     if decision.supersedes_id is not None:
         old = ctx.session.get(Decision, decision.supersedes_id)
         if old is not None:
             fields.append(ReplyField(t("decisions.field.supersedes"), f"#{old.number}"))
-    successor = superseded_by(ctx.session, decision)
+    # A decision recorded in this very transaction has no successor yet.
+    successor = None if fresh else superseded_by(ctx.session, decision)
     if successor is not None:
         fields.append(ReplyField(t("decisions.field.superseded_by"), f"#{successor.number}"))
     if decision.link:
@@ -168,7 +172,9 @@ def decision_card(ctx: Ctx, decision: Decision, *, title_key: str) -> Reply:
 # -- reading ------------------------------------------------------------------
 
 
-def find(session: Session, tenant: Tenant, partnership: Partnership, number: int) -> Decision | None:
+def find(
+    session: Session, tenant: Tenant, partnership: Partnership, number: int
+) -> Decision | None:
     return session.exec(
         select(Decision).where(
             Decision.platform == tenant.platform,
@@ -298,7 +304,9 @@ def _search(ctx: Ctx, words: str) -> list[Reply]:
         raise UserError("decisions.errors.search_empty")
     rows = search(ctx.session, ctx.tenant, ctx.partnership, words, ctx.limits.search_size)
     if not rows:
-        return [Reply(text=ctx.t("decisions.search_none", words=words), visibility=Visibility.EPHEMERAL)]
+        return [
+            Reply(text=ctx.t("decisions.search_none", words=words), visibility=Visibility.EPHEMERAL)
+        ]
     return [
         Reply(
             title=ctx.t("decisions.search_title", words=words, count=len(rows)),
@@ -337,16 +345,16 @@ def _show(ctx: Ctx, arg: str) -> list[Reply]:
 def _export(ctx: Ctx, arg: str) -> list[Reply]:
     fmt = (arg.split() or ["md"])[0].lower()
     if fmt not in EXPORT_FORMATS:
-        raise UserError("decisions.errors.bad_format", format=fmt, formats=", ".join(EXPORT_FORMATS))
+        raise UserError(
+            "decisions.errors.bad_format", format=fmt, formats=", ".join(EXPORT_FORMATS)
+        )
     rows = list(reversed(recent(ctx.session, ctx.tenant, ctx.partnership)))
     content = export(ctx.session, rows, fmt, ctx.t, ctx.tz.key)
     mime = {"md": "text/markdown", "csv": "text/csv", "json": "application/json"}[fmt]
     return [
         Reply(
             text=ctx.t("decisions.export_ready", count=len(rows), format=fmt),
-            attachments=[
-                Attachment(f"decisions.{fmt}", content.encode("utf-8"), mime=mime)
-            ],
+            attachments=[Attachment(f"decisions.{fmt}", content.encode("utf-8"), mime=mime)],
             visibility=Visibility.EPHEMERAL,
         )
     ]
@@ -368,10 +376,23 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_rows(session: Session, rows: Sequence[Decision]) -> list[dict[str, object]]:
+class ExportRow(TypedDict):
+    number: int
+    created_at: str
+    author: str
+    text: str
+    participants: list[str]
+    tags: list[str]
+    supersedes: int | None
+    superseded_by: int | None
+    link: str | None
+    channel: str
+
+
+def export_rows(session: Session, rows: Sequence[Decision]) -> list[ExportRow]:
     by_id = {d.id: d for d in rows}
     successor = {d.supersedes_id: d.number for d in rows if d.supersedes_id is not None}
-    out = []
+    out: list[ExportRow] = []
     for d in rows:
         older = by_id.get(d.supersedes_id) if d.supersedes_id is not None else None
         if d.supersedes_id is not None and older is None:
@@ -385,7 +406,7 @@ def export_rows(session: Session, rows: Sequence[Decision]) -> list[dict[str, ob
                 "participants": list(d.participants),
                 "tags": list(d.tags),
                 "supersedes": older.number if older else None,
-                "superseded_by": successor.get(d.id),
+                "superseded_by": successor.get(d.id) if d.id is not None else None,
                 "link": d.link,
                 "channel": d.posted_channel_id,
             }
@@ -407,8 +428,8 @@ def export(
             writer.writerow(
                 {
                     **row,
-                    "participants": ";".join(row["participants"]),  # type: ignore[arg-type]
-                    "tags": ";".join(row["tags"]),  # type: ignore[arg-type]
+                    "participants": ";".join(row["participants"]),
+                    "tags": ";".join(row["tags"]),
                 }
             )
         return buffer.getvalue()
@@ -422,11 +443,11 @@ def export(
         lines.append(f"- {t('decisions.field.author')}: {row['author']}")
         if row["participants"]:
             lines.append(
-                f"- {t('decisions.field.participants')}: {', '.join(row['participants'])}"  # type: ignore[arg-type]
+                f"- {t('decisions.field.participants')}: {', '.join(row['participants'])}"
             )
         if row["tags"]:
             lines.append(
-                f"- {t('decisions.field.tags')}: {' '.join('#' + x for x in row['tags'])}"  # type: ignore[union-attr]
+                f"- {t('decisions.field.tags')}: {' '.join('#' + x for x in row['tags'])}"
             )
         if row["supersedes"]:
             lines.append(f"- {t('decisions.field.supersedes')}: #{row['supersedes']}")

@@ -3,14 +3,108 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from bot.parsing import fold
 from bot.types import Tenant, User
 from storage.models import Channel, Member, Partnership, Party, PartyMember, Team
 from storage.upsert import get_or_create
+
+_SCOPE = (
+    select(Team, Channel, Member)
+    .join(
+        Channel,
+        (Channel.platform == Team.platform) & (Channel.team_id == Team.team_id),  # type: ignore[arg-type]
+    )
+    .outerjoin(
+        Member,
+        (Member.platform == Team.platform)  # type: ignore[arg-type]
+        & (Member.team_id == Team.team_id)
+        & (Member.user_id == bindparam("user_id")),
+    )
+    .where(
+        Team.platform == bindparam("platform"),
+        Team.team_id == bindparam("team_id"),
+        Channel.channel_id == bindparam("channel_id"),
+    )
+)
+_PARTNERSHIP = select(Partnership).where(
+    Partnership.platform == bindparam("platform"),
+    Partnership.team_id == bindparam("team_id"),
+    Partnership.channel_id == bindparam("channel_id"),
+)
+
+
+_PEOPLE = (
+    select(Member.user_id, Member.display_name, Party.name)
+    .outerjoin(
+        PartyMember,
+        (PartyMember.user_id == Member.user_id)  # type: ignore[arg-type]
+        & (PartyMember.partnership_id == bindparam("partnership_id")),
+    )
+    .outerjoin(Party, Party.id == PartyMember.party_id)  # type: ignore[arg-type]
+    .where(
+        Member.platform == bindparam("platform"),
+        Member.team_id == bindparam("team_id"),
+        Member.user_id.in_(bindparam("ids", expanding=True)),  # type: ignore[attr-defined]
+    )
+)
+
+
+@dataclass(slots=True)
+class Scope:
+    team: Team
+    channel: Channel
+    partnership: Partnership
+
+
+def load_scope(
+    session: Session, tenant: Tenant, channel_id: str, user: User, now: datetime
+) -> Scope:
+    """Team, channel, partnership and the member, creating what is missing.
+
+    Two round trips in the usual case (everything exists): this runs for
+    every command.
+    """
+    params = {
+        "platform": tenant.platform,
+        "team_id": tenant.team_id,
+        "channel_id": channel_id,
+        "user_id": user.id,
+    }
+    found = session.execute(_SCOPE, params).first()
+    if found is None:
+        team = ensure_team(session, tenant, now)
+        channel = ensure_channel(session, tenant, channel_id, now)
+        member = None
+    else:
+        team, channel, member = found
+    home = channel.shared_channel_id or channel.channel_id
+    partnership = session.execute(_PARTNERSHIP, {**params, "channel_id": home}).scalar()
+    if partnership is None:
+        partnership = partnership_for(session, tenant, channel, now)
+    if member is None or _member_changed(member, user):
+        remember_member(session, tenant, partnership, user, now)
+    elif user.home_team_id:
+        _join_home_party(session, tenant, partnership, user)
+    return Scope(team, channel, partnership)
+
+
+def _member_changed(member: Member, user: User) -> bool:
+    return bool(
+        (user.name and member.display_name != user.name)
+        or (user.home_team_id and member.home_team_id != user.home_team_id)
+    )
+
+
+def _id(value: int | None) -> int:
+    """A primary key of a row that was flushed, so it has one."""
+    assert value is not None
+    return value
 
 
 def ensure_team(session: Session, tenant: Tenant, now: datetime) -> Team:
@@ -41,7 +135,9 @@ def find_channel(session: Session, tenant: Tenant, channel_id: str) -> Channel |
     ).first()
 
 
-def partnership_for(session: Session, tenant: Tenant, channel: Channel, now: datetime) -> Partnership:
+def partnership_for(
+    session: Session, tenant: Tenant, channel: Channel, now: datetime
+) -> Partnership:
     """The partnership of a channel: that of its linked shared channel, if any."""
     home = channel.shared_channel_id or channel.channel_id
     return get_or_create(
@@ -72,7 +168,9 @@ def remember_member(
     return member
 
 
-def _join_home_party(session: Session, tenant: Tenant, partnership: Partnership, user: User) -> None:
+def _join_home_party(
+    session: Session, tenant: Tenant, partnership: Partnership, user: User
+) -> None:
     if party_of(session, partnership, user.id) is not None:
         return
     party = session.exec(
@@ -85,8 +183,8 @@ def _join_home_party(session: Session, tenant: Tenant, partnership: Partnership,
             PartyMember(
                 platform=tenant.platform,
                 team_id=tenant.team_id,
-                partnership_id=partnership.id,
-                party_id=party.id,
+                partnership_id=_id(partnership.id),
+                party_id=_id(party.id),
                 user_id=user.id,
             )
         )
@@ -125,8 +223,8 @@ def add_party(
             membership = PartyMember(
                 platform=tenant.platform,
                 team_id=tenant.team_id,
-                partnership_id=partnership.id,
-                party_id=party.id,
+                partnership_id=_id(partnership.id),
+                party_id=_id(party.id),
                 user_id=user.id,
             )
         membership.party_id = party.id  # type: ignore[assignment]
@@ -161,27 +259,17 @@ def people(
     ids = list(dict.fromkeys(user_ids))
     if not ids:
         return {}
-    names = {
-        m.user_id: m.display_name
-        for m in session.exec(
-            select(Member).where(
-                Member.platform == tenant.platform,
-                Member.team_id == tenant.team_id,
-                Member.user_id.in_(ids),  # type: ignore[attr-defined]
-            )
-        )
-    }
-    companies = {
-        user_id: party.name
-        for party, user_id in session.exec(
-            select(Party, PartyMember.user_id)
-            .join(PartyMember, PartyMember.party_id == Party.id)  # type: ignore[arg-type]
-            .where(
-                PartyMember.partnership_id == partnership.id,
-                PartyMember.user_id.in_(ids),  # type: ignore[attr-defined]
-            )
-        )
-    }
+    rows = session.execute(
+        _PEOPLE,
+        {
+            "platform": tenant.platform,
+            "team_id": tenant.team_id,
+            "partnership_id": partnership.id,
+            "ids": ids,
+        },
+    ).all()
+    names = {user_id: name for user_id, name, _ in rows}
+    companies = {user_id: company for user_id, _, company in rows if company}
     result: dict[str, str] = {}
     for user_id in ids:
         name = names.get(user_id, user_id)

@@ -10,15 +10,15 @@ import asyncio
 import logging
 import sys
 import threading
-from datetime import UTC, datetime
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from adapters.setup import AdapterSetup
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.dispatcher import Dispatcher, PassResult
-from adapters.setup import AdapterSetup
 from bot.types import Notifier
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,9 @@ async def serve(app: App, setups: list[AdapterSetup]) -> None:
         runner = await start_http(http_app, app.settings.http_host, port)
     notifiers: dict[str, Notifier] = {s.name: s.notifier for s in setups if s.notifier is not None}
     scheduler = start_scheduler(app, make_dispatcher(app, notifiers))
-    tasks = [asyncio.create_task(job()) for s in setups for job in s.background]
+    tasks: list[asyncio.Task[None]] = [
+        asyncio.create_task(job()) for s in setups for job in s.background
+    ]
     if runner is not None:
         mark_ready(http_app)
     try:

@@ -145,6 +145,8 @@ class Reply:
     # user id -> "Name (Company)", so text-only adapters can render mentions.
     mentions: dict[str, str] = field(default_factory=dict)
     is_error: bool = False
+    # The language the core wrote it in ("en", "fr"): adapters localize their chrome.
+    lang: str | None = None
 
     def plain_text(self) -> str:
         """The whole reply as text, mentions rendered as `@Name (Company)`."""
@@ -153,12 +155,17 @@ class Reply:
             lines.append(self.title)
         if self.text:
             lines.append(self.text)
-        lines.extend(f"{f.label}: {f.value}" for f in self.fields)
+        lines.extend(f"{f.label}{self.colon} {f.value}" for f in self.fields)
         lines.extend(self.sections)
         lines.extend(f"• {item}" for item in self.items)
         if self.footer:
             lines.append(self.footer)
         return self.render_mentions("\n".join(lines))
+
+    @property
+    def colon(self) -> str:
+        """French sets a (narrow) space before a colon."""
+        return "\u00a0:" if self.lang == "fr" else ":"
 
     def render_mentions(self, text: str) -> str:
         text = MENTION_RE.sub(lambda m: "@" + self.mentions.get(m.group(1), m.group(1)), text)
@@ -198,6 +205,7 @@ class Reply:
             replace_original=data["replace_original"],
             mentions=data["mentions"],
             is_error=data["is_error"],
+            lang=data.get("lang"),
         )
 
 

@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from storage.models import Counter
+
+
+@cache
+def _upsert(dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = Counter.__table__  # type: ignore[attr-defined]
+    return (
+        insert(table)
+        .values(
+            platform=bindparam("p_platform"),
+            team_id=bindparam("p_team_id"),
+            scope=bindparam("p_scope"),
+            value=1,
+        )
+        .on_conflict_do_update(
+            index_elements=["platform", "team_id", "scope"],
+            set_={"value": table.c.value + 1},
+        )
+        .returning(table.c.value)
+    )
 
 
 def next_number(session: Session, platform: str, team_id: str, scope: str) -> int:
@@ -15,16 +39,6 @@ def next_number(session: Session, platform: str, team_id: str, scope: str) -> in
     two instances allocating at once get different numbers, and a rolled-back
     transaction gives its number back.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = Counter.__table__  # type: ignore[attr-defined]
-    stmt = (
-        insert(table)
-        .values(platform=platform, team_id=team_id, scope=scope, value=1)
-        .on_conflict_do_update(
-            index_elements=["platform", "team_id", "scope"],
-            set_={"value": table.c.value + 1},
-        )
-        .returning(table.c.value)
-    )
-    return int(session.execute(stmt).scalar_one())
+    stmt = _upsert(session.get_bind().dialect.name)
+    params = {"p_platform": platform, "p_team_id": team_id, "p_scope": scope}
+    return int(session.execute(stmt, params).scalar_one())

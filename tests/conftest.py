@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -43,7 +44,9 @@ def _pg_engine(schema: str) -> Engine:
 @pytest.fixture(scope="session")
 def pg_engine() -> Iterator[Engine]:
     if not PG_URL:
-        pytest.skip("PostgreSQL half skipped: set TEST_DATABASE_URL (`.ci/run` does when a server is up)")
+        pytest.skip(
+            "PostgreSQL half skipped: set TEST_DATABASE_URL (`.ci/run` does when a server is up)"
+        )
     schema = f"accord_test_{uuid.uuid4().hex[:10]}"
     engine = _pg_engine(schema)
     db.upgrade(engine)
@@ -61,12 +64,23 @@ def _truncate(engine: Engine) -> None:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrated once per session; each test gets a copy (migrating per test is slow)."""
+    path = tmp_path_factory.mktemp("template") / "accord.db"
+    eng = db.make_engine(f"sqlite:///{path}")
+    db.upgrade(eng)
+    eng.dispose()  # the last connection closing folds the WAL into the file
+    return path
+
+
 @pytest.fixture(params=BACKENDS)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A migrated, empty database on each back-end."""
     if request.param == "sqlite":
-        eng = db.make_engine(f"sqlite:///{tmp_path / 'accord.db'}")
-        db.upgrade(eng)
+        path = tmp_path / "accord.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        eng = db.make_engine(f"sqlite:///{path}")
         yield eng
         eng.dispose()
     else:
