@@ -21,7 +21,10 @@ from typing import Any
 from aiohttp import web
 
 APP_ID = "900000000000000001"
-BOT_USER = {"id": APP_ID, "username": "accord", "global_name": "Accord", "bot": True, "discriminator": "0"}
+BOT_USER = {
+    "id": APP_ID, "username": "accord", "global_name": "Accord", "bot": True, "discriminator": "0",
+    "avatar": None, "mfa_enabled": False, "verified": True, "flags": 0, "public_flags": 0,
+}
 
 
 @dataclass
@@ -114,15 +117,15 @@ class FakeDiscord:
         if self._canned.get(path):
             status, body = self._canned[path].popleft()
             headers = {"Retry-After": str(body.get("retry_after", 1))} if status == 429 else {}
-            return web.json_response(body, status=status, headers=headers)
+            return _json(body, status=status, headers=headers)
         return self._answer(request.method, path, record)
 
     def _answer(self, method: str, path: str, record: Recorded) -> web.StreamResponse:
         parts = path.strip("/").split("/")
         if method == "GET" and path == "/users/@me":
-            return web.json_response(BOT_USER)
+            return _json(BOT_USER)
         if method == "GET" and path == "/oauth2/applications/@me":
-            return web.json_response(
+            return _json(
                 {"id": APP_ID, "name": "Accord", "description": "", "icon": None, "bot_public": True,
                  "bot_require_code_grant": False, "verify_key": "00" * 32, "flags": 0,
                  "interactions_endpoint_url": None, "owner": BOT_USER}
@@ -132,23 +135,31 @@ class FakeDiscord:
         if parts[0] == "webhooks":
             if method == "DELETE":
                 return web.Response(status=204)
-            return web.json_response(self._message(parts[1], record.body or {}))
+            return _json(self._message(parts[1], record.body or {}))
         if parts[0] == "channels" and method == "POST":
             channel, body = parts[1], record.body or {}
             nonce = body.get("nonce")
             if nonce and body.get("enforce_nonce") and (channel, nonce) in self._by_nonce:
-                return web.json_response(self._by_nonce[(channel, nonce)])
+                return _json(self._by_nonce[(channel, nonce)])
             message = self._message(channel, body)
             with self._cond:
                 self.messages[channel].append(message)
             if nonce:
                 self._by_nonce[(channel, nonce)] = message
-            return web.json_response(message)
+            return _json(message)
         if parts[0] == "applications" and method == "PUT":
-            return web.json_response(
+            return _json(
                 [{**c, "id": str(next(self._ids)), "application_id": APP_ID} for c in record.body or []]
             )
-        return web.json_response({"message": "404: Not Found", "code": 0}, status=404)
+        return _json({"message": "404: Not Found", "code": 0}, status=404)
 
     def _message(self, channel: str, body: dict[str, Any]) -> dict[str, Any]:
         return {"id": str(next(self._ids)), "channel_id": channel, "author": BOT_USER, **body}
+
+
+def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    # Exactly "application/json", without a charset: discord.py checks the header verbatim.
+    return web.Response(
+        body=json.dumps(body).encode(), status=status,
+        headers={**(headers or {}), "Content-Type": "application/json"},
+    )

@@ -33,7 +33,12 @@ def _base(kind: int, data: dict[str, Any], *, guild: str | None = GUILD, channel
         "type": kind,
         "data": data,
         "channel_id": channel,
-        "channel": {"id": channel, "type": 0, "guild_id": guild, "name": "launch"},
+        "channel": {
+            "id": channel, "type": 0, "guild_id": guild, "name": "launch", "position": 3,
+            "permission_overwrites": [], "nsfw": False, "topic": None, "parent_id": None,
+            "last_message_id": None, "rate_limit_per_user": 0, "flags": 0,
+            "permissions": "2251799813685247",
+        },
         "token": f"tok-{next_id()}",
         "version": 1,
         "locale": locale,
