@@ -54,7 +54,9 @@ TIMESTAMP_HEADER = "X-Signature-Timestamp"
 # -- HTTP interactions mode -------------------------------------------------------
 
 
-def verify(public_key: VerifyKey, signature: str | None, timestamp: str | None, body: bytes) -> bool:
+def verify(
+    public_key: VerifyKey, signature: str | None, timestamp: str | None, body: bytes
+) -> bool:
     """Discord signs `timestamp + body` with the application's Ed25519 key."""
     if not signature or not timestamp:
         return False
@@ -70,7 +72,9 @@ def interactions_handler(service: InteractionService, public_key_hex: str) -> An
 
     async def handle(request: web.Request) -> web.StreamResponse:
         body = await request.read()
-        if not verify(key, request.headers.get(SIGNATURE_HEADER), request.headers.get(TIMESTAMP_HEADER), body):
+        if not verify(
+            key, request.headers.get(SIGNATURE_HEADER), request.headers.get(TIMESTAMP_HEADER), body
+        ):
             return web.json_response({"error": "invalid request signature"}, status=401)
         try:
             payload = json.loads(body)

@@ -88,13 +88,19 @@ def _callback(spec: CommandSpec, handler: Handler) -> Callable[..., Awaitable[No
             "interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction
         ),
         inspect.Parameter(
-            TEXT_OPTION, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=str | None
+            TEXT_OPTION,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            default=None,
+            annotation=str | None,
         ),
     ]
     for name, kind in spec.options.items():
         params.append(
             inspect.Parameter(
-                name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None, annotation=_KIND_TYPES[kind]
+                name,
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                default=None,
+                annotation=_KIND_TYPES[kind],
             )
         )
     callback.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
@@ -128,7 +134,7 @@ def build_tree(
         command: app_commands.Command[Any, ..., None] = app_commands.Command(
             name=spec.name,
             description=_description(spec.summary_key),
-            callback=_callback(spec, handler),
+            callback=_callback(spec, handler),  # type: ignore[arg-type]
             allowed_contexts=app_commands.AppCommandContext(guild=True),
         )
         for option in AUTOCOMPLETED.get(spec.name, set()):
@@ -136,7 +142,9 @@ def build_tree(
                 command.autocomplete(option)(_suggester(spec.name, option, suggest))
         tree.add_command(command)
 
-    async def log_as_decision(interaction: discord.Interaction[Any], message: discord.Message) -> None:
+    async def log_as_decision(
+        interaction: discord.Interaction[Any], message: discord.Message
+    ) -> None:
         await handler(interaction)
 
     tree.add_command(

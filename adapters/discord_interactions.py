@@ -25,7 +25,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
 
 from adapters.discord_render import CUSTOM_ID_MAX, DiscordMessage, parse_custom_id, render
-from adapters.discord_rest import DiscordApiError, DiscordPermissionError, DiscordRest, nonce_for
+from adapters.discord_rest import DiscordApiError, DiscordPermissionError, DiscordRest
 from bot import decisions, i18n
 from bot.core import Core
 from bot.partnerships import find_channel
@@ -140,14 +140,12 @@ def _command(payload: Mapping[str, Any], name: str, text: str, **extra: Any) -> 
 def slash_command(payload: Mapping[str, Any], kinds: Mapping[str, str]) -> Command:
     data = payload["data"]
     options = _options(data)
-    text = " ".join(
-        w for w in (str(options.get(TEXT_OPTION) or ""), _flags(options, kinds)) if w
-    )
+    text = " ".join(w for w in (str(options.get(TEXT_OPTION) or ""), _flags(options, kinds)) if w)
     return _command(payload, str(data["name"]), text, mentioned=_resolved_users(data))
 
 
 def message_command(payload: Mapping[str, Any]) -> Command:
-    """"Log as decision" on a message: its text, with a link back to it."""
+    """ "Log as decision" on a message: its text, with a link back to it."""
     data = payload["data"]
     target = str(data["target_id"])
     message = ((data.get("resolved") or {}).get("messages") or {}).get(target, {})
@@ -264,7 +262,11 @@ SHOW_WORDS = ("show", "voir")
 
 
 def text_choices(
-    session_factory: sessionmaker[Session], command: str, tenant: Tenant, channel_id: str, current: str
+    session_factory: sessionmaker[Session],
+    command: str,
+    tenant: Tenant,
+    channel_id: str,
+    current: str,
 ) -> list[tuple[str, str]]:
     if command != "decisions":
         return []
@@ -357,7 +359,9 @@ class InteractionService:
             return []
         return [
             {"name": n, "value": v}
-            for n, v in self.choices(payload, str(data["name"]), str(focused["name"]), str(focused.get("value") or ""))
+            for n, v in self.choices(
+                payload, str(data["name"]), str(focused["name"]), str(focused.get("value") or "")
+            )
         ]
 
     def choices(
@@ -386,7 +390,9 @@ class InteractionService:
         first = here[0]
         if first.files:
             # A response body cannot carry files: defer, then send them by webhook.
-            deferred = {"type": DEFERRED_UPDATE if component and first.replace else DEFERRED_MESSAGE}
+            deferred = {
+                "type": DEFERRED_UPDATE if component and first.replace else DEFERRED_MESSAGE
+            }
             return Initial(deferred, lambda: self._after_deferral(payload, future, component))
         kind = UPDATE_MESSAGE if component and first.replace else CHANNEL_MESSAGE
         data = dict(first.message.payload)
@@ -423,7 +429,11 @@ class InteractionService:
             await self._send_rest(payload, here[1:], elsewhere, outcome)
 
     async def _send_rest(
-        self, payload: Mapping[str, Any], here: list[_Planned], elsewhere: list[Reply], outcome: Outcome
+        self,
+        payload: Mapping[str, Any],
+        here: list[_Planned],
+        elsewhere: list[Reply],
+        outcome: Outcome,
     ) -> None:
         app_id, token = str(payload["application_id"]), str(payload["token"])
         for planned in here:
@@ -438,7 +448,11 @@ class InteractionService:
                 await self.rest.post_reply(channel, reply, key)
             except DiscordPermissionError:
                 t = i18n.translator(locale_of(payload))
-                note = Reply(text=t("discord.missing_permissions", channel=f"<#{channel}>"), visibility=Visibility.EPHEMERAL, is_error=True)
+                note = Reply(
+                    text=t("discord.missing_permissions", channel=f"<#{channel}>"),
+                    visibility=Visibility.EPHEMERAL,
+                    is_error=True,
+                )
                 await self._quiet_followup(app_id, token, note)
             except DiscordApiError as exc:
                 log.warning("Discord channel post failed: %s", exc)
@@ -457,7 +471,9 @@ class InteractionService:
             except DiscordApiError as exc:
                 log.warning("Discord follow-up failed: %s", exc)
 
-    def _split(self, payload: Mapping[str, Any], outcome: Outcome) -> tuple[list[_Planned], list[Reply]]:
+    def _split(
+        self, payload: Mapping[str, Any], outcome: Outcome
+    ) -> tuple[list[_Planned], list[Reply]]:
         """Messages answering here (in order) and replies for other channels."""
         channel = channel_of(payload)
         here_replies: list[Reply] = []
@@ -504,4 +520,3 @@ class _Planned:
     @property
     def files(self) -> bool:
         return bool(self.message.files)
-

@@ -156,7 +156,12 @@ def _button_rows(buttons: list[Button]) -> list[list[dict[str, Any]]]:
             log.warning("button %r dropped: custom_id longer than %d", b.action_id, CUSTOM_ID_MAX)
             continue
         components.append(
-            {"type": 2, "style": _STYLES[b.style], "label": b.label[:BUTTON_LABEL_MAX], "custom_id": cid}
+            {
+                "type": 2,
+                "style": _STYLES[b.style],
+                "label": b.label[:BUTTON_LABEL_MAX],
+                "custom_id": cid,
+            }
         )
     rows = [
         {"type": 1, "components": components[i : i + BUTTONS_PER_ROW]}
@@ -221,7 +226,11 @@ def render(reply: Reply, *, ping: bool = False) -> list[DiscordMessage]:
             m.payload["flags"] = EPHEMERAL_FLAG
         if m.files:
             m.payload["attachments"] = [
-                {"id": i, "filename": a.filename, **({"description": a.alt[:1024]} if a.alt else {})}
+                {
+                    "id": i,
+                    "filename": a.filename,
+                    **({"description": a.alt[:1024]} if a.alt else {}),
+                }
                 for i, a in enumerate(m.files)
             ]
     return messages

@@ -43,7 +43,9 @@ class DiscordApiError(Exception):
 class DiscordPermissionError(DiscordApiError):
     """Missing Access (50001) or Missing Permissions (50013): an admin must fix the channel."""
 
-    def __init__(self, status: int, code: int | None, message: str, path: str, channel_id: str | None) -> None:
+    def __init__(
+        self, status: int, code: int | None, message: str, path: str, channel_id: str | None
+    ) -> None:
         super().__init__(status, code, message, path)
         self.channel_id = channel_id
 
@@ -117,23 +119,35 @@ class DiscordRest:
                     continue
                 if resp.status >= 500 and attempt <= self.max_retries:
                     wait = self.backoff * 2 ** (attempt - 1)
-                    log.info("Discord %s on %s %s, retrying in %.2fs", resp.status, method, path, wait)
+                    log.info(
+                        "Discord %s on %s %s, retrying in %.2fs", resp.status, method, path, wait
+                    )
                     await asyncio.sleep(wait)
                     continue
                 code = payload.get("code") if isinstance(payload, dict) else None
-                msg = payload.get("message", text[:200]) if isinstance(payload, dict) else text[:200]
+                msg = (
+                    payload.get("message", text[:200]) if isinstance(payload, dict) else text[:200]
+                )
                 if resp.status == 403 and code in PERMISSION_CODES:
                     log.warning(
                         "Discord refused %s %s: %s. Give the bot View Channel, Send Messages, "
                         "Embed Links and Attach Files in that channel.",
-                        method, _redact(path), msg,
+                        method,
+                        _redact(path),
+                        msg,
                     )
                     raise DiscordPermissionError(resp.status, code, msg, _redact(path), channel_id)
                 raise DiscordApiError(resp.status, code, msg, _redact(path))
 
     # -- interactions -----------------------------------------------------------
 
-    async def interaction_callback(self, interaction_id: str, token: str, body: dict[str, Any], files: DiscordMessage | None = None) -> None:
+    async def interaction_callback(
+        self,
+        interaction_id: str,
+        token: str,
+        body: dict[str, Any],
+        files: DiscordMessage | None = None,
+    ) -> None:
         """The first response to an interaction received over the gateway."""
         path = f"/interactions/{interaction_id}/{token}/callback"
         if files is not None and files.files:
@@ -152,7 +166,10 @@ class DiscordRest:
         payload = {k: v for k, v in message.payload.items() if k != "flags"}
         edited = DiscordMessage(payload, message.files, message.ephemeral)
         return await self.request(
-            "PATCH", f"/webhooks/{application_id}/{token}/messages/@original", message=edited, auth=False
+            "PATCH",
+            f"/webhooks/{application_id}/{token}/messages/@original",
+            message=edited,
+            auth=False,
         )
 
     async def delete_original(self, application_id: str, token: str) -> None:
@@ -165,7 +182,9 @@ class DiscordRest:
     async def create_message(self, channel_id: str, message: DiscordMessage, nonce: str) -> Any:
         """Post in a channel with the bot token; `enforce_nonce` makes a resend a no-op."""
         if not self.bot_token:
-            raise DiscordApiError(0, None, "DISCORD_TOKEN is not set: cannot post in channels", "/channels")
+            raise DiscordApiError(
+                0, None, "DISCORD_TOKEN is not set: cannot post in channels", "/channels"
+            )
         payload = {k: v for k, v in message.payload.items() if k != "flags"}
         payload["nonce"] = nonce
         payload["enforce_nonce"] = True
@@ -176,7 +195,9 @@ class DiscordRest:
             channel_id=channel_id,
         )
 
-    async def post_reply(self, channel_id: str, reply: Reply, key: str, *, ping: bool = False) -> str:
+    async def post_reply(
+        self, channel_id: str, reply: Reply, key: str, *, ping: bool = False
+    ) -> str:
         """Every message of `reply` in a channel; returns a reference to the first one."""
         refs: list[str] = []
         for part, message in enumerate(render(reply, ping=ping)):
@@ -198,7 +219,10 @@ def _multipart(payload: dict[str, Any], message: DiscordMessage) -> aiohttp.Form
     form.add_field("payload_json", json.dumps(payload), content_type="application/json")
     for i, attachment in enumerate(message.files):
         form.add_field(
-            f"files[{i}]", attachment.content, filename=attachment.filename, content_type=attachment.mime
+            f"files[{i}]",
+            attachment.content,
+            filename=attachment.filename,
+            content_type=attachment.mime,
         )
     return form
 

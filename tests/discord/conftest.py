@@ -35,20 +35,37 @@ def signing_key() -> SigningKey:
 
 def sign(key: SigningKey, body: bytes, timestamp: str = "1772442000") -> dict[str, str]:
     signature = key.sign(timestamp.encode() + body).signature.hex()
-    return {"X-Signature-Ed25519": signature, "X-Signature-Timestamp": timestamp,
-            "Content-Type": "application/json"}
+    return {
+        "X-Signature-Ed25519": signature,
+        "X-Signature-Timestamp": timestamp,
+        "Content-Type": "application/json",
+    }
 
 
 class Endpoint:
     """`POST /discord/interactions` served on an ephemeral port, as `accord run` mounts it."""
 
-    def __init__(self, app: App, fake: FakeDiscord, key: SigningKey, *, defer_after: float = 2.0,
-                 bot_token: str | None = BOT_TOKEN) -> None:
+    def __init__(
+        self,
+        app: App,
+        fake: FakeDiscord,
+        key: SigningKey,
+        *,
+        defer_after: float = 2.0,
+        bot_token: str | None = BOT_TOKEN,
+    ) -> None:
         self.key = key
         self.rest = DiscordRest(fake.url, bot_token, backoff=0.001)
-        self.service = InteractionService(app.core, self.rest, app.session_factory, defer_after=defer_after)
+        self.service = InteractionService(
+            app.core, self.rest, app.session_factory, defer_after=defer_after
+        )
         self.http_app = build_http_app(
-            [web.post(INTERACTIONS_PATH, interactions_handler(self.service, key.verify_key.encode().hex()))]
+            [
+                web.post(
+                    INTERACTIONS_PATH,
+                    interactions_handler(self.service, key.verify_key.encode().hex()),
+                )
+            ]
         )
         self.url = ""
 
@@ -68,10 +85,17 @@ class Endpoint:
         await self.rest.close()
         await self.runner.cleanup()
 
-    async def post(self, payload: dict[str, Any], *, headers: dict[str, str] | None = None,
-                   body: bytes | None = None) -> tuple[int, Any]:
+    async def post(
+        self,
+        payload: dict[str, Any],
+        *,
+        headers: dict[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> tuple[int, Any]:
         raw = body if body is not None else json.dumps(payload).encode()
-        async with self.client.post(self.url, data=raw, headers=headers or sign(self.key, raw)) as resp:
+        async with self.client.post(
+            self.url, data=raw, headers=headers or sign(self.key, raw)
+        ) as resp:
             text = await resp.text()
             return resp.status, json.loads(text) if text else None
 

@@ -18,12 +18,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 APP_ID = "900000000000000001"
 BOT_USER = {
-    "id": APP_ID, "username": "accord", "global_name": "Accord", "bot": True, "discriminator": "0",
-    "avatar": None, "mfa_enabled": False, "verified": True, "flags": 0, "public_flags": 0,
+    "id": APP_ID,
+    "username": "accord",
+    "global_name": "Accord",
+    "bot": True,
+    "discriminator": "0",
+    "avatar": None,
+    "mfa_enabled": False,
+    "verified": True,
+    "flags": 0,
+    "public_flags": 0,
 }
 
 
@@ -78,19 +86,26 @@ class FakeDiscord:
         """The next request to `path` gets this answer instead of the normal one."""
         self._canned[path].append((status, body))
 
-    def wait_for(self, predicate: Callable[[list[Recorded]], bool], timeout: float = 10) -> list[Recorded]:
+    def wait_for(
+        self, predicate: Callable[[list[Recorded]], bool], timeout: float = 10
+    ) -> list[Recorded]:
         with self._cond:
             if not self._cond.wait_for(lambda: predicate(self.requests), timeout):
-                raise AssertionError(f"fake Discord never saw it; got {[(r.method, r.path) for r in self.requests]}")
+                raise AssertionError(
+                    f"fake Discord never saw it; got {[(r.method, r.path) for r in self.requests]}"
+                )
             return list(self.requests)
 
     def wait_count(self, method: str, path_part: str, count: int = 1) -> list[Recorded]:
         self.wait_for(lambda rs: len(self.matching(method, path_part, rs)) >= count)
         return self.matching(method, path_part)
 
-    def matching(self, method: str, path_part: str, requests: list[Recorded] | None = None) -> list[Recorded]:
+    def matching(
+        self, method: str, path_part: str, requests: list[Recorded] | None = None
+    ) -> list[Recorded]:
         return [
-            r for r in (self.requests if requests is None else requests)
+            r
+            for r in (self.requests if requests is None else requests)
             if r.method == method and path_part in r.path
         ]
 
@@ -101,13 +116,14 @@ class FakeDiscord:
         record = Recorded(request.method, path, dict(request.headers))
         if request.content_type.startswith("multipart/"):
             reader = await request.multipart()
-            async for part in reader:  # type: ignore[union-attr]
+            async for part in reader:
+                assert isinstance(part, BodyPartReader)
                 name = part.name or ""
-                raw = await part.read()  # type: ignore[union-attr]
+                raw = await part.read()
                 if name == "payload_json":
                     record.body = json.loads(raw)
                 else:
-                    record.files[part.filename or name] = bytes(raw)  # type: ignore[union-attr]
+                    record.files[part.filename or name] = bytes(raw)
         elif request.can_read_body:
             text = await request.text()
             record.body = json.loads(text) if text else None
@@ -126,9 +142,18 @@ class FakeDiscord:
             return _json(BOT_USER)
         if method == "GET" and path == "/oauth2/applications/@me":
             return _json(
-                {"id": APP_ID, "name": "Accord", "description": "", "icon": None, "bot_public": True,
-                 "bot_require_code_grant": False, "verify_key": "00" * 32, "flags": 0,
-                 "interactions_endpoint_url": None, "owner": BOT_USER}
+                {
+                    "id": APP_ID,
+                    "name": "Accord",
+                    "description": "",
+                    "icon": None,
+                    "bot_public": True,
+                    "bot_require_code_grant": False,
+                    "verify_key": "00" * 32,
+                    "flags": 0,
+                    "interactions_endpoint_url": None,
+                    "owner": BOT_USER,
+                }
             )
         if parts[0] == "interactions" and method == "POST":
             return web.Response(status=204)
@@ -149,7 +174,10 @@ class FakeDiscord:
             return _json(message)
         if parts[0] == "applications" and method == "PUT":
             return _json(
-                [{**c, "id": str(next(self._ids)), "application_id": APP_ID} for c in record.body or []]
+                [
+                    {**c, "id": str(next(self._ids)), "application_id": APP_ID}
+                    for c in record.body or []
+                ]
             )
         return _json({"message": "404: Not Found", "code": 0}, status=404)
 
@@ -160,6 +188,7 @@ class FakeDiscord:
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     # Exactly "application/json", without a charset: discord.py checks the header verbatim.
     return web.Response(
-        body=json.dumps(body).encode(), status=status,
+        body=json.dumps(body).encode(),
+        status=status,
         headers={**(headers or {}), "Content-Type": "application/json"},
     )

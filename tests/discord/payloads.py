@@ -22,11 +22,25 @@ def next_id() -> str:
     return str(next(_ids))
 
 
-def _base(kind: int, data: dict[str, Any], *, guild: str | None = GUILD, channel: str = CHANNEL,
-          user: str = ALICE, name: str = "alice", locale: str = "en-US",
-          guild_locale: str | None = "en-US", interaction_id: str | None = None) -> dict[str, Any]:
-    raw_user = {"id": user, "username": name, "global_name": name.title(), "discriminator": "0",
-                "avatar": None}
+def _base(
+    kind: int,
+    data: dict[str, Any],
+    *,
+    guild: str | None = GUILD,
+    channel: str = CHANNEL,
+    user: str = ALICE,
+    name: str = "alice",
+    locale: str = "en-US",
+    guild_locale: str | None = "en-US",
+    interaction_id: str | None = None,
+) -> dict[str, Any]:
+    raw_user = {
+        "id": user,
+        "username": name,
+        "global_name": name.title(),
+        "discriminator": "0",
+        "avatar": None,
+    }
     payload: dict[str, Any] = {
         "id": interaction_id or next_id(),
         "application_id": APP_ID,
@@ -34,9 +48,18 @@ def _base(kind: int, data: dict[str, Any], *, guild: str | None = GUILD, channel
         "data": data,
         "channel_id": channel,
         "channel": {
-            "id": channel, "type": 0, "guild_id": guild, "name": "launch", "position": 3,
-            "permission_overwrites": [], "nsfw": False, "topic": None, "parent_id": None,
-            "last_message_id": None, "rate_limit_per_user": 0, "flags": 0,
+            "id": channel,
+            "type": 0,
+            "guild_id": guild,
+            "name": "launch",
+            "position": 3,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "topic": None,
+            "parent_id": None,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "flags": 0,
             "permissions": "2251799813685247",
         },
         "token": f"tok-{next_id()}",
@@ -53,9 +76,17 @@ def _base(kind: int, data: dict[str, Any], *, guild: str | None = GUILD, channel
         payload["guild_locale"] = guild_locale
         payload["guild"] = {"id": guild, "locale": guild_locale, "features": []}
         payload["member"] = {
-            "user": raw_user, "roles": [], "joined_at": "2026-01-05T10:00:00.000000+00:00",
-            "deaf": False, "mute": False, "flags": 0, "nick": None, "avatar": None,
-            "premium_since": None, "pending": False, "permissions": "2251799813685247",
+            "user": raw_user,
+            "roles": [],
+            "joined_at": "2026-01-05T10:00:00.000000+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "nick": None,
+            "avatar": None,
+            "premium_since": None,
+            "pending": False,
+            "permissions": "2251799813685247",
         }
     else:
         payload["user"] = raw_user
@@ -72,45 +103,100 @@ def slash(name: str, text: str | None = None, **kwargs: Any) -> dict[str, Any]:
         options = {"text": text, **options}
     types = {str: 3, int: 4, bool: 5}
     data = {
-        "id": next_id(), "name": name, "type": 1,
+        "id": next_id(),
+        "name": name,
+        "type": 1,
         "options": [{"name": k, "type": types[type(v)], "value": v} for k, v in options.items()],
     }
     return _base(2, data, **kwargs)
 
 
 def autocomplete(name: str, option: str, value: str | int, **kwargs: Any) -> dict[str, Any]:
-    data = {"id": next_id(), "name": name, "type": 1,
-            "options": [{"name": option, "type": 3 if option == "text" else 4, "value": value, "focused": True}]}
+    data = {
+        "id": next_id(),
+        "name": name,
+        "type": 1,
+        "options": [
+            {"name": option, "type": 3 if option == "text" else 4, "value": value, "focused": True}
+        ],
+    }
     return _base(4, data, **kwargs)
 
 
-def message_command(content: str, *, message_id: str = "1400000000000000001", **kwargs: Any) -> dict[str, Any]:
+def message_command(
+    content: str, *, message_id: str = "1400000000000000001", **kwargs: Any
+) -> dict[str, Any]:
     channel = kwargs.get("channel", CHANNEL)
-    author = {"id": "800000000000000002", "username": "bob", "global_name": "Bob", "discriminator": "0", "avatar": None}
-    message = {
-        "id": message_id, "channel_id": channel, "author": author, "content": content,
-        "timestamp": "2026-03-02T08:00:00.000000+00:00", "edited_timestamp": None, "tts": False,
-        "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
-        "embeds": [], "pinned": False, "type": 0,
+    author = {
+        "id": "800000000000000002",
+        "username": "bob",
+        "global_name": "Bob",
+        "discriminator": "0",
+        "avatar": None,
     }
-    data = {"id": next_id(), "name": "Log as decision", "type": 3, "target_id": message_id,
-            "resolved": {"messages": {message_id: message}}}
+    message = {
+        "id": message_id,
+        "channel_id": channel,
+        "author": author,
+        "content": content,
+        "timestamp": "2026-03-02T08:00:00.000000+00:00",
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": [],
+        "pinned": False,
+        "type": 0,
+    }
+    data = {
+        "id": next_id(),
+        "name": "Log as decision",
+        "type": 3,
+        "target_id": message_id,
+        "resolved": {"messages": {message_id: message}},
+    }
     return _base(2, data, **kwargs)
 
 
-def modal_submit(value: str, custom_id: str = "accord.modal:decide", **kwargs: Any) -> dict[str, Any]:
-    data = {"custom_id": custom_id, "components": [
-        {"type": 1, "components": [{"type": 4, "custom_id": "text", "value": value}]}]}
+def modal_submit(
+    value: str, custom_id: str = "accord.modal:decide", **kwargs: Any
+) -> dict[str, Any]:
+    data = {
+        "custom_id": custom_id,
+        "components": [
+            {"type": 1, "components": [{"type": 4, "custom_id": "text", "value": value}]}
+        ],
+    }
     return _base(5, data, **kwargs)
 
 
-def button(custom_id: str, *, message_id: str = "1400000000000000009", **kwargs: Any) -> dict[str, Any]:
+def button(
+    custom_id: str, *, message_id: str = "1400000000000000009", **kwargs: Any
+) -> dict[str, Any]:
     payload = _base(3, {"custom_id": custom_id, "component_type": 2}, **kwargs)
     payload["message"] = {
-        "id": message_id, "channel_id": payload["channel_id"], "content": "", "embeds": [],
-        "author": {"id": APP_ID, "username": "accord", "discriminator": "0", "avatar": None, "bot": True},
-        "timestamp": "2026-03-02T08:00:00.000000+00:00", "edited_timestamp": None, "tts": False,
-        "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
-        "pinned": False, "type": 0, "components": [],
+        "id": message_id,
+        "channel_id": payload["channel_id"],
+        "content": "",
+        "embeds": [],
+        "author": {
+            "id": APP_ID,
+            "username": "accord",
+            "discriminator": "0",
+            "avatar": None,
+            "bot": True,
+        },
+        "timestamp": "2026-03-02T08:00:00.000000+00:00",
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "pinned": False,
+        "type": 0,
+        "components": [],
     }
     return payload

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from pydantic import SecretStr
 from nacl.signing import SigningKey
+from pydantic import SecretStr
 
 from adapters.discord_adapter import INTERACTIONS_PATH, DiscordNotifier, setup
 from bot.app import App
@@ -41,11 +41,15 @@ def test_sync_overwrites_guild_commands_in_bulk(discord_env: None, fake: FakeDis
 
 def test_sync_without_guild_is_global(discord_env: None, fake: FakeDiscord) -> None:
     assert main(["discord", "sync"]) == 0
-    assert [r.path for r in fake.matching("PUT", "/commands")] == [f"/applications/{APP_ID}/commands"]
+    assert [r.path for r in fake.matching("PUT", "/commands")] == [
+        f"/applications/{APP_ID}/commands"
+    ]
 
 
 def test_sync_reports_a_refusal(discord_env: None, fake: FakeDiscord) -> None:
-    fake.fail_next(f"/applications/{APP_ID}/commands", 403, {"message": "Missing Access", "code": 50001})
+    fake.fail_next(
+        f"/applications/{APP_ID}/commands", 403, {"message": "Missing Access", "code": 50001}
+    )
     assert main(["discord", "sync"]) == 1
 
 

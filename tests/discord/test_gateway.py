@@ -15,7 +15,7 @@ from typing import Any
 
 import discord
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from adapters.discord_adapter import AccordClient, use_api_url
 from adapters.discord_interactions import InteractionService
@@ -35,7 +35,9 @@ def api_base(fake: FakeDiscord) -> Iterator[None]:
     discord.http.Route.BASE = saved
 
 
-async def with_client(app: App, fake: FakeDiscord, payloads: list[dict[str, Any]], wait: list[str]) -> AccordClient:
+async def with_client(
+    app: App, fake: FakeDiscord, payloads: list[dict[str, Any]], wait: list[str]
+) -> AccordClient:
     rest = DiscordRest(fake.url, BOT_TOKEN, backoff=0.001)
     client = AccordClient(InteractionService(app.core, rest, app.session_factory), rest)
     await client.login(BOT_TOKEN)
@@ -69,14 +71,18 @@ def test_slash_command_context_menu_and_modal_over_the_gateway(
     assert bodies[2]["type"] == 9
     assert bodies[3]["data"]["embeds"][0]["title"] == "Decision #3"
     with Session(app.engine) as session:
-        rows = session.exec(select(Decision).order_by(Decision.number)).all()
+        rows = session.exec(select(Decision).order_by(col(Decision.number))).all()
     assert [(d.team_id, d.text) for d in rows] == [
-        (p.GUILD, "we launch in March #launch"), (p.GUILD, "Budget: 10k"), (p.GUILD, "from the modal")
+        (p.GUILD, "we launch in March #launch"),
+        (p.GUILD, "Budget: 10k"),
+        (p.GUILD, "from the modal"),
     ]
     assert rows[1].link == f"https://discord.com/channels/{p.GUILD}/{p.CHANNEL}/1400000000000000077"
 
 
-def test_autocomplete_and_buttons_over_the_gateway(app: App, fake: FakeDiscord, api_base: None) -> None:
+def test_autocomplete_and_buttons_over_the_gateway(
+    app: App, fake: FakeDiscord, api_base: None
+) -> None:
     def vote(ctx: Any, value: str) -> list[Any]:
         from bot.types import Reply
 
@@ -89,9 +95,15 @@ def test_autocomplete_and_buttons_over_the_gateway(app: App, fake: FakeDiscord, 
     batch = [first, complete, press]
     asyncio.run(with_client(app, fake, batch, [callback_path(x) for x in batch]))
     (choices,) = fake.matching("POST", callback_path(complete))
-    assert choices.body == {"type": 8, "data": {"choices": [{"name": "#1 · launch in March", "value": 1}]}}
+    assert choices.body == {
+        "type": 8,
+        "data": {"choices": [{"name": "#1 · launch in March", "value": 1}]},
+    }
     (update,) = fake.matching("POST", callback_path(press))
-    assert update.body == {"type": 7, "data": {"content": "voted yes", "allowed_mentions": {"parse": []}}}
+    assert update.body == {
+        "type": 7,
+        "data": {"content": "voted yes", "allowed_mentions": {"parse": []}},
+    }
 
 
 def test_reconnects_register_nothing(app: App, fake: FakeDiscord, api_base: None) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from typing import Any
 
 from nacl.signing import SigningKey
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.app import App
 from bot.context import Ctx
@@ -21,7 +22,7 @@ from tests.discord.fake_discord import FakeDiscord
 
 def decisions_of(app: App) -> list[Decision]:
     with Session(app.engine) as session:
-        return list(session.exec(select(Decision).order_by(Decision.number)).all())
+        return list(session.exec(select(Decision).order_by(col(Decision.number))).all())
 
 
 def test_signature_is_required(app: App, fake: FakeDiscord, signing_key: SigningKey) -> None:
@@ -29,13 +30,17 @@ def test_signature_is_required(app: App, fake: FakeDiscord, signing_key: Signing
         async with Endpoint(app, fake, signing_key) as ep:
             raw = json.dumps(p.slash("decide", "we launch")).encode()
             good = sign(signing_key, raw)
-            assert (await ep.post({}, body=raw, headers={"Content-Type": "application/json"}))[0] == 401
+            assert (await ep.post({}, body=raw, headers={"Content-Type": "application/json"}))[
+                0
+            ] == 401
             other = sign(SigningKey.generate(), raw)
             assert (await ep.post({}, body=raw, headers=other))[0] == 401
             assert (await ep.post({}, body=raw + b" ", headers=good))[0] == 401
             stale = {**good, "X-Signature-Timestamp": "1772442001"}
             assert (await ep.post({}, body=raw, headers=stale))[0] == 401
-            assert (await ep.post({}, body=raw, headers={**good, "X-Signature-Ed25519": "zz"}))[0] == 401
+            assert (await ep.post({}, body=raw, headers={**good, "X-Signature-Ed25519": "zz"}))[
+                0
+            ] == 401
             assert (await ep.post(p.ping()))[1] == {"type": 1}
 
     asyncio.run(scenario())
@@ -45,10 +50,14 @@ def test_signature_is_required(app: App, fake: FakeDiscord, signing_key: Signing
 def test_decide_answers_with_an_embed_and_records_in_the_guild(
     app: App, fake: FakeDiscord, signing_key: SigningKey
 ) -> None:
-    async def scenario() -> list[object]:
+    async def scenario() -> Any:
         async with Endpoint(app, fake, signing_key) as ep:
-            first = await ep.send(p.slash("decide", "we launch on 3 March #launch <@!800000000000000002>"))
-            french = await ep.send(p.slash("decide", "budget validé", locale="fr", guild_locale="en-US"))
+            first = await ep.send(
+                p.slash("decide", "we launch on 3 March #launch <@!800000000000000002>")
+            )
+            french = await ep.send(
+                p.slash("decide", "budget validé", locale="fr", guild_locale="en-US")
+            )
             plan = await ep.send(p.slash("plan", "", locale="fr"))
             return [first, french, plan]
 
@@ -70,11 +79,13 @@ def test_decide_answers_with_an_embed_and_records_in_the_guild(
 def test_decide_without_text_opens_a_modal_whose_submission_records(
     app: App, fake: FakeDiscord, signing_key: SigningKey
 ) -> None:
-    async def scenario() -> tuple[object, object, object]:
+    async def scenario() -> Any:
         async with Endpoint(app, fake, signing_key) as ep:
             await ep.send(p.slash("decide", "first one"))
             modal = await ep.send(p.slash("decide", options={"supersedes": 1}))
-            submitted = await ep.send(p.modal_submit("second one", custom_id=modal["data"]["custom_id"]))
+            submitted = await ep.send(
+                p.modal_submit("second one", custom_id=modal["data"]["custom_id"])
+            )
             french = await ep.send(p.slash("decide", locale="fr"))
             return modal, submitted, french
 
@@ -93,21 +104,25 @@ def test_decide_without_text_opens_a_modal_whose_submission_records(
 def test_log_as_decision_links_back_to_the_message(
     app: App, fake: FakeDiscord, signing_key: SigningKey
 ) -> None:
-    async def scenario() -> object:
+    async def scenario() -> Any:
         async with Endpoint(app, fake, signing_key) as ep:
-            return await ep.send(p.message_command("Go for the March launch", message_id="1400000000000000042"))
+            return await ep.send(
+                p.message_command("Go for the March launch", message_id="1400000000000000042")
+            )
 
     body = asyncio.run(scenario())
     (decision,) = decisions_of(app)
     assert decision.text == "Go for the March launch"
-    assert decision.link == f"https://discord.com/channels/{p.GUILD}/{p.CHANNEL}/1400000000000000042"
+    assert (
+        decision.link == f"https://discord.com/channels/{p.GUILD}/{p.CHANNEL}/1400000000000000042"
+    )
     assert decision.link in json.dumps(body)
 
 
 def test_autocomplete_offers_stored_decisions_of_this_guild_only(
     app: App, fake: FakeDiscord, signing_key: SigningKey
 ) -> None:
-    async def scenario() -> tuple[object, object, object]:
+    async def scenario() -> Any:
         async with Endpoint(app, fake, signing_key) as ep:
             await ep.send(p.slash("decide", "launch in March"))
             await ep.send(p.slash("decide", "budget of 10k"))
@@ -125,7 +140,9 @@ def test_autocomplete_offers_stored_decisions_of_this_guild_only(
     assert [c["value"] for c in show["data"]["choices"]] == ["show 2", "show 1"]
 
 
-def test_slow_work_defers_then_follows_up(app: App, fake: FakeDiscord, signing_key: SigningKey) -> None:
+def test_slow_work_defers_then_follows_up(
+    app: App, fake: FakeDiscord, signing_key: SigningKey
+) -> None:
     release = threading.Event()
 
     def slow(ctx: Ctx) -> list[Reply]:
@@ -137,17 +154,23 @@ def test_slow_work_defers_then_follows_up(app: App, fake: FakeDiscord, signing_k
         return [Reply(text="only you", visibility=Visibility.EPHEMERAL)]
 
     app.registry.add_command(CommandSpec("slow", slow, "help.summary.plan", "help.usage.plan"))
-    app.registry.add_command(CommandSpec("slowp", slow_private, "help.summary.plan", "help.usage.plan"))
+    app.registry.add_command(
+        CommandSpec("slowp", slow_private, "help.summary.plan", "help.usage.plan")
+    )
 
-    async def scenario() -> tuple[object, object]:
+    async def scenario() -> Any:
         async with Endpoint(app, fake, signing_key, defer_after=0.05) as ep:
             a = p.slash("slow", "x")
             b = p.slash("slowp", "")
             first = await ep.send(a)
             second = await ep.send(b)
             release.set()
-            await asyncio.to_thread(fake.wait_count, "POST", f"/webhooks/{a['application_id']}/{b['token']}")
-            await asyncio.to_thread(fake.wait_count, "PATCH", f"/webhooks/{a['application_id']}/{a['token']}")
+            await asyncio.to_thread(
+                fake.wait_count, "POST", f"/webhooks/{a['application_id']}/{b['token']}"
+            )
+            await asyncio.to_thread(
+                fake.wait_count, "PATCH", f"/webhooks/{a['application_id']}/{a['token']}"
+            )
             return first, second
 
     first, second = asyncio.run(scenario())
@@ -164,7 +187,9 @@ def test_buttons_become_actions_and_update_the_message(
     app: App, fake: FakeDiscord, signing_key: SigningKey
 ) -> None:
     def show(ctx: Ctx) -> list[Reply]:
-        return [Reply(title="Vote", text="Ship it?", buttons=[Button("Yes", "test.vote", "yes:42")])]
+        return [
+            Reply(title="Vote", text="Ship it?", buttons=[Button("Yes", "test.vote", "yes:42")])
+        ]
 
     def vote(ctx: Ctx, value: str) -> list[Reply]:
         return [Reply(text=f"{ctx.user.name} voted {value}", replace_original=True)]
@@ -172,7 +197,7 @@ def test_buttons_become_actions_and_update_the_message(
     app.registry.add_command(CommandSpec("vote", show, "help.summary.plan", "help.usage.plan"))
     app.registry.add_action("test.vote", vote)
 
-    async def scenario() -> tuple[object, object, object]:
+    async def scenario() -> Any:
         async with Endpoint(app, fake, signing_key) as ep:
             shown = await ep.send(p.slash("vote", ""))
             custom_id = shown["data"]["components"][0]["components"][0]["custom_id"]
@@ -183,24 +208,33 @@ def test_buttons_become_actions_and_update_the_message(
 
     shown, updated, again = asyncio.run(scenario())
     assert shown["data"]["components"][0]["components"][0]["custom_id"] == "test.vote|yes:42"
-    assert updated == {"type": 7, "data": {"content": "Alice voted yes:42", "allowed_mentions": {"parse": []}}}
+    assert updated == {
+        "type": 7,
+        "data": {"content": "Alice voted yes:42", "allowed_mentions": {"parse": []}},
+    }
     assert again == updated
 
 
 def test_shared_channel_posts_once_with_a_nonce_and_reports_missing_permissions(
     app: App, fake: FakeDiscord, signing_key: SigningKey
 ) -> None:
-    async def scenario() -> tuple[object, object, object]:
+    async def scenario() -> Any:
         async with Endpoint(app, fake, signing_key) as ep:
             await ep.send(p.slash("accord", f"channel <#{p.SHARED}>"))
             decide = p.slash("decide", "we launch in March")
             body = await ep.send(decide)
             again = await ep.send(decide)  # a replay of the same interaction
             await ep.service.drain()
-            fake.fail_next(f"/channels/{p.SHARED}/messages", 403, {"message": "Missing Permissions", "code": 50013})
+            fake.fail_next(
+                f"/channels/{p.SHARED}/messages",
+                403,
+                {"message": "Missing Permissions", "code": 50013},
+            )
             refused = p.slash("decide", "budget 10k", locale="fr")
             await ep.send(refused)
-            await asyncio.to_thread(fake.wait_count, "POST", f"/webhooks/{refused['application_id']}/{refused['token']}")
+            await asyncio.to_thread(
+                fake.wait_count, "POST", f"/webhooks/{refused['application_id']}/{refused['token']}"
+            )
             return body, again, decide
 
     body, again, decide = asyncio.run(scenario())
@@ -222,7 +256,7 @@ def test_shared_channel_posts_once_with_a_nonce_and_reports_missing_permissions(
 def test_files_are_sent_as_attachments_by_webhook(
     app: App, fake: FakeDiscord, signing_key: SigningKey
 ) -> None:
-    async def scenario() -> object:
+    async def scenario() -> Any:
         async with Endpoint(app, fake, signing_key) as ep:
             await ep.send(p.slash("decide", "launch in March"))
             body = await ep.send(p.slash("decisions", "export csv"))
@@ -232,7 +266,9 @@ def test_files_are_sent_as_attachments_by_webhook(
     body = asyncio.run(scenario())
     assert body == {"type": 5}
     (followup,) = fake.matching("POST", "/webhooks/")
-    assert "decisions.csv" in followup.files and b"launch in March" in followup.files["decisions.csv"]
+    assert (
+        "decisions.csv" in followup.files and b"launch in March" in followup.files["decisions.csv"]
+    )
     assert followup.body["attachments"] == [{"id": 0, "filename": "decisions.csv"}]
     assert followup.body["flags"] == 64
     assert len(fake.matching("DELETE", "/messages/@original")) == 1

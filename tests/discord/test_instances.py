@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 from nacl.signing import SigningKey
 from sqlalchemy.engine import Engine
@@ -27,8 +28,11 @@ def test_same_interaction_on_two_instances_records_and_posts_once(
     link = p.slash("accord", f"channel <#{p.SHARED}>")
     decide = p.slash("decide", "we launch on 3 March")
 
-    async def scenario() -> list[object]:
-        async with Endpoint(app, fake, signing_key) as one, Endpoint(other, fake, signing_key) as two:
+    async def scenario() -> Any:
+        async with (
+            Endpoint(app, fake, signing_key) as one,
+            Endpoint(other, fake, signing_key) as two,
+        ):
             await one.send(link)
             answers = await asyncio.gather(one.send(decide), two.send(decide), two.send(decide))
             return list(answers)

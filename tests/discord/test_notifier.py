@@ -35,7 +35,9 @@ def test_resend_after_a_crash_posts_once(fake: FakeDiscord) -> None:
     assert len(posts) == 3
     nonces = [r.body["nonce"] for r in posts]
     assert nonces[0] == nonces[1] != nonces[2]
-    assert all(len(n) <= 25 and r.body["enforce_nonce"] is True for n, r in zip(nonces, posts, strict=True))
+    assert all(
+        len(n) <= 25 and r.body["enforce_nonce"] is True for n, r in zip(nonces, posts, strict=True)
+    )
     assert first == again != other
     assert len(fake.messages[CHANNEL]) == 2
     assert posts[0].body["content"] == "<@1>"  # the people concerned are pinged
@@ -43,16 +45,22 @@ def test_resend_after_a_crash_posts_once(fake: FakeDiscord) -> None:
 
 
 def test_429_and_5xx_are_waited_out_and_retried(fake: FakeDiscord) -> None:
-    fake.fail_next(PATH, 429, {"message": "You are being rate limited.", "retry_after": 0.01, "global": False})
+    fake.fail_next(
+        PATH, 429, {"message": "You are being rate limited.", "retry_after": 0.01, "global": False}
+    )
     fake.fail_next(PATH, 502, {"message": "Bad Gateway", "code": 0})
-    fake.fail_next(PATH, 429, {"message": "You are being rate limited.", "retry_after": 0.01, "global": False})
+    fake.fail_next(
+        PATH, 429, {"message": "You are being rate limited.", "retry_after": 0.01, "global": False}
+    )
     ref = notifier(fake).post("g1", CHANNEL, Reply(text="Weekly digest"), "digest:2026-W10")
     assert len(fake.matching("POST", PATH)) == 4
     assert len(fake.messages[CHANNEL]) == 1
     assert ref == f"discord:{CHANNEL}:{fake.messages[CHANNEL][0]['id']}"
 
 
-def test_missing_permissions_is_a_clear_error(fake: FakeDiscord, caplog: pytest.LogCaptureFixture) -> None:
+def test_missing_permissions_is_a_clear_error(
+    fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
     fake.fail_next(PATH, 403, {"message": "Missing Access", "code": 50001})
     with caplog.at_level(logging.WARNING), pytest.raises(DiscordPermissionError) as err:
         notifier(fake).post("g1", CHANNEL, Reply(text="x"), "k")
@@ -69,12 +77,27 @@ def test_dispatcher_survives_a_forbidden_channel(app: App, fake: FakeDiscord) ->
     now = app.clock.now()
     with Session(app.engine) as session:
         for n, channel in enumerate(["710000000000000006", CHANNEL]):
-            session.add(Notification(platform="discord", team_id="g1", channel_id=channel, kind="test.ping",
-                                     idempotency_key=f"k{n}", payload={"n": n}, due_at=now - timedelta(minutes=1),
-                                     created_at=now))
+            session.add(
+                Notification(
+                    platform="discord",
+                    team_id="g1",
+                    channel_id=channel,
+                    kind="test.ping",
+                    idempotency_key=f"k{n}",
+                    payload={"n": n},
+                    due_at=now - timedelta(minutes=1),
+                    created_at=now,
+                )
+            )
         session.commit()
-    fake.fail_next("/channels/710000000000000006/messages", 403, {"message": "Missing Permissions", "code": 50013})
-    dispatcher = Dispatcher(app.session_factory, app.registry, app.clock, {"discord": notifier(fake)})
+    fake.fail_next(
+        "/channels/710000000000000006/messages",
+        403,
+        {"message": "Missing Permissions", "code": 50013},
+    )
+    dispatcher = Dispatcher(
+        app.session_factory, app.registry, app.clock, {"discord": notifier(fake)}
+    )
     result = dispatcher.run_once()
     assert (result.sent, result.failed) == (1, 1)
     assert [m["content"] for m in fake.messages[CHANNEL]] == ["ping 1"]

@@ -26,9 +26,12 @@ def assert_within_limits(payload: dict[str, Any]) -> None:
         for f in e.get("fields", []):
             assert len(f["name"]) <= 256 and 0 < len(f["value"]) <= 1024
         assert len(e.get("footer", {}).get("text", "")) <= 2048
-        total += len(e.get("title", "")) + len(e.get("description", "")) + len(
-            e.get("footer", {}).get("text", "")
-        ) + sum(len(f["name"]) + len(f["value"]) for f in e.get("fields", []))
+        total += (
+            len(e.get("title", ""))
+            + len(e.get("description", ""))
+            + len(e.get("footer", {}).get("text", ""))
+            + sum(len(f["name"]) + len(f["value"]) for f in e.get("fields", []))
+        )
     assert total <= 6000
     rows = payload.get("components", [])
     assert len(rows) <= 5
@@ -45,7 +48,10 @@ def words(text: str) -> list[str]:
 
 def test_short_plain_reply_is_content() -> None:
     (message,) = render(Reply(text="Done <@123> in <#456>."))
-    assert message.payload == {"content": "Done <@123> in <#456>.", "allowed_mentions": {"parse": []}}
+    assert message.payload == {
+        "content": "Done <@123> in <#456>.",
+        "allowed_mentions": {"parse": []},
+    }
     assert message.files == [] and not message.ephemeral
 
 
@@ -78,12 +84,14 @@ def test_huge_rich_reply_respects_every_embed_limit() -> None:
     assert embeds[0]["title"] == "T" * 256
     description = " ".join(e.get("description", "") for e in embeds)
     assert words(description) == words("para " * 3000 + "section " * 200) + [
-        w for i in range(80) for w in ("•", f"item", str(i), "x" * 90)
+        w for i in range(80) for w in ("•", "item", str(i), "x" * 90)
     ]
     values = "".join(f["value"] for e in embeds for f in e.get("fields", []))
     assert values.replace(" ", "") == "".join(("v" * 50) * 30 for _ in range(60))
     assert embeds[-1]["footer"] == {"text": "footer"}
-    buttons = [b for m in messages for row in m.payload.get("components", []) for b in row["components"]]
+    buttons = [
+        b for m in messages for row in m.payload.get("components", []) for b in row["components"]
+    ]
     assert [b["custom_id"] for b in buttons] == [f"act|{i}" for i in range(40)]
 
 
@@ -95,7 +103,10 @@ def test_buttons_custom_ids_and_styles() -> None:
     assert custom_id(Button("x", "a", "v" * 200)) is None
     (message,) = render(Reply(text="?", buttons=[b, Button("No", "x", style=ButtonStyle.DANGER)]))
     row = message.payload["components"][0]["components"]
-    assert [(c["style"], c["custom_id"]) for c in row] == [(1, "contract.confirm|12:acme"), (4, "x")]
+    assert [(c["style"], c["custom_id"]) for c in row] == [
+        (1, "contract.confirm|12:acme"),
+        (4, "x"),
+    ]
 
 
 def test_images_and_files_are_attachments() -> None:
@@ -103,15 +114,23 @@ def test_images_and_files_are_attachments() -> None:
     files = [Attachment(f"f{i}.csv", b"a,b", "text/csv") for i in range(12)]
     messages = render(Reply(title="KPI", text="Signups", image=png, attachments=files))
     assert messages[0].payload["embeds"][0]["image"] == {"url": "attachment://chart.png"}
-    assert [a.filename for a in messages[0].files] == ["chart.png"] + [f"f{i}.csv" for i in range(9)]
-    assert messages[0].payload["attachments"][0] == {"id": 0, "filename": "chart.png", "description": "Signups per week"}
+    assert [a.filename for a in messages[0].files] == ["chart.png"] + [
+        f"f{i}.csv" for i in range(9)
+    ]
+    assert messages[0].payload["attachments"][0] == {
+        "id": 0,
+        "filename": "chart.png",
+        "description": "Signups per week",
+    }
     assert [a.filename for a in messages[1].files] == ["f9.csv", "f10.csv", "f11.csv"]
     for m in messages:
         assert_within_limits(m.payload)
 
 
 def test_ping_puts_mentions_in_content() -> None:
-    reply = Reply(title="Reminder", text="<@1> and <@2>: due tomorrow", mentions={"1": "Alice", "2": "Bob"})
+    reply = Reply(
+        title="Reminder", text="<@1> and <@2>: due tomorrow", mentions={"1": "Alice", "2": "Bob"}
+    )
     (message,) = render(reply, ping=True)
     assert message.payload["content"] == "<@1> <@2>"
     assert message.payload["allowed_mentions"] == {"parse": ["users"]}
