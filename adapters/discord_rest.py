@@ -142,20 +142,11 @@ class DiscordRest:
     # -- interactions -----------------------------------------------------------
 
     async def interaction_callback(
-        self,
-        interaction_id: str,
-        token: str,
-        body: dict[str, Any],
-        files: DiscordMessage | None = None,
+        self, interaction_id: str, token: str, body: dict[str, Any]
     ) -> None:
-        """The first response to an interaction received over the gateway."""
+        """The first response to an interaction received over the gateway (files go by webhook)."""
         path = f"/interactions/{interaction_id}/{token}/callback"
-        if files is not None and files.files:
-            # The message goes in `data`; the multipart form carries the files.
-            wrapper = DiscordMessage(body, files.files)
-            await self.request("POST", path, message=wrapper, auth=False)
-        else:
-            await self.request("POST", path, json_body=body, auth=False)
+        await self.request("POST", path, json_body=body, auth=False)
 
     async def followup(self, application_id: str, token: str, message: DiscordMessage) -> Any:
         return await self.request(
