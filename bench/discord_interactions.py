@@ -119,7 +119,8 @@ async def measure(url: str) -> None:
         f"p99 {pct(seq, 0.99):.1f} ms (n={SEQUENTIAL})"
     )
     print(
-        f"  {name}: {PARALLEL} in flight: p50 {pct(conc, 0.5):.1f} ms, p99 {pct(conc, 0.99):.1f} ms, "
+        f"  {name}: {PARALLEL} in flight: p50 {pct(conc, 0.5):.1f} ms, "
+        f"p99 {pct(conc, 0.99):.1f} ms, "
         f"{CONCURRENT / elapsed:.0f} interactions/s"
     )
 
