@@ -227,6 +227,9 @@ def add_cli(subparsers: Any) -> None:
     )
     sync.add_argument("--guild", help="one guild only (instant; global commands can take a while)")
     sync.add_argument("--dry-run", action="store_true", help="print the JSON instead of sending it")
+    sync.add_argument(
+        "--clear", action="store_true", help="remove the commands (e.g. a test guild's copy)"
+    )
     sync.set_defaults(func=cmd_sync)
 
 
@@ -240,7 +243,7 @@ def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
             return []
 
         tree = build_tree(client, build_registry(), nothing, nothing)
-        commands = await definitions(tree)
+        commands = [] if args.clear else await definitions(tree)
         if args.dry_run:
             print(json.dumps(commands, indent=2, ensure_ascii=False))
             return 0

@@ -46,6 +46,12 @@ def test_sync_without_guild_is_global(discord_env: None, fake: FakeDiscord) -> N
     ]
 
 
+def test_sync_clear_removes_a_guild_copy(discord_env: None, fake: FakeDiscord) -> None:
+    assert main(["discord", "sync", "--guild", "7", "--clear"]) == 0
+    (put,) = fake.matching("PUT", "/commands")
+    assert put.path == f"/applications/{APP_ID}/guilds/7/commands" and put.body == []
+
+
 def test_sync_reports_a_refusal(discord_env: None, fake: FakeDiscord) -> None:
     fake.fail_next(
         f"/applications/{APP_ID}/commands", 403, {"message": "Missing Access", "code": 50001}
