@@ -134,22 +134,7 @@ def message_command(
         "discriminator": "0",
         "avatar": None,
     }
-    message = {
-        "id": message_id,
-        "channel_id": channel,
-        "author": author,
-        "content": content,
-        "timestamp": "2026-03-02T08:00:00.000000+00:00",
-        "edited_timestamp": None,
-        "tts": False,
-        "mention_everyone": False,
-        "mentions": [],
-        "mention_roles": [],
-        "attachments": [],
-        "embeds": [],
-        "pinned": False,
-        "type": 0,
-    }
+    message = _message(message_id, channel, author, content)
     data = {
         "id": next_id(),
         "name": "Log as decision",
@@ -176,18 +161,18 @@ def button(
     custom_id: str, *, message_id: str = "1400000000000000009", **kwargs: Any
 ) -> dict[str, Any]:
     payload = _base(3, {"custom_id": custom_id, "component_type": 2}, **kwargs)
-    payload["message"] = {
+    bot = {"id": APP_ID, "username": "accord", "discriminator": "0", "avatar": None, "bot": True}
+    payload["message"] = {**_message(message_id, payload["channel_id"], bot, ""), "components": []}
+    return payload
+
+
+def _message(message_id: str, channel: str, author: dict[str, Any], content: str) -> dict[str, Any]:
+    """A message object as Discord sends it inside an interaction."""
+    return {
         "id": message_id,
-        "channel_id": payload["channel_id"],
-        "content": "",
-        "embeds": [],
-        "author": {
-            "id": APP_ID,
-            "username": "accord",
-            "discriminator": "0",
-            "avatar": None,
-            "bot": True,
-        },
+        "channel_id": channel,
+        "author": author,
+        "content": content,
         "timestamp": "2026-03-02T08:00:00.000000+00:00",
         "edited_timestamp": None,
         "tts": False,
@@ -195,8 +180,7 @@ def button(
         "mentions": [],
         "mention_roles": [],
         "attachments": [],
+        "embeds": [],
         "pinned": False,
         "type": 0,
-        "components": [],
     }
-    return payload

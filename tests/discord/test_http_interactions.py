@@ -272,3 +272,21 @@ def test_files_are_sent_as_attachments_by_webhook(
     assert followup.body["attachments"] == [{"id": 0, "filename": "decisions.csv"}]
     assert followup.body["flags"] == 64
     assert len(fake.matching("DELETE", "/messages/@original")) == 1
+
+
+def test_without_a_bot_token_shared_channel_posts_show_here(
+    app: App, fake: FakeDiscord, signing_key: SigningKey
+) -> None:
+    async def scenario() -> Any:
+        async with Endpoint(app, fake, signing_key, bot_token=None) as ep:
+            await ep.send(p.slash("accord", f"channel <#{p.SHARED}>"))
+            decide = p.slash("decide", "we launch in March")
+            await ep.send(decide)
+            await ep.service.drain()
+            return decide
+
+    decide = asyncio.run(scenario())
+    assert fake.matching("POST", "/channels/") == []
+    (followup,) = fake.matching("POST", f"/webhooks/{decide['application_id']}/{decide['token']}")
+    assert followup.body["embeds"][0]["title"] == "Decision #1"
+    assert "Authorization" not in followup.headers
