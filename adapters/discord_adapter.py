@@ -30,11 +30,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from adapters.discord_commands import build_tree, definitions
-from adapters.discord_interactions import (
-    AUTOCOMPLETE,
-    InteractionService,
-    payload_from_interaction,
-)
+from adapters.discord_interactions import InteractionService, payload_from_interaction
 from adapters.discord_rest import DEFAULT_API_URL, DiscordApiError, DiscordRest
 from adapters.setup import AdapterSetup
 from bot.types import Reply
@@ -138,7 +134,6 @@ class AccordClient(discord.Client):
         self, interaction: discord.Interaction[Any], command: str, option: str, current: str
     ) -> list[tuple[str, Any]]:
         payload = payload_from_interaction(interaction)
-        assert payload["type"] == AUTOCOMPLETE
         return await asyncio.to_thread(self.service.choices, payload, command, option, current)
 
 

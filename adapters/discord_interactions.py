@@ -24,7 +24,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
 
-from adapters.discord_render import CUSTOM_ID_MAX, DiscordMessage, parse_custom_id, render
+from adapters.discord_render import (
+    CUSTOM_ID_MAX,
+    DiscordMessage,
+    parse_custom_id,
+    render,
+    replacing,
+)
 from adapters.discord_rest import DiscordApiError, DiscordPermissionError, DiscordRest
 from bot import decisions, i18n
 from bot.core import Core
@@ -397,7 +403,7 @@ class InteractionService:
         kind = UPDATE_MESSAGE if component and first.replace else CHANNEL_MESSAGE
         data = dict(first.message.payload)
         if kind == UPDATE_MESSAGE:
-            data.pop("flags", None)
+            data = replacing(data)
         body = {"type": kind, "data": data}
         if outcome.duplicate:
             # Already answered by the first delivery: nothing more is posted.

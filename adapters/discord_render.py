@@ -150,11 +150,16 @@ def _embeds(reply: Reply) -> list[dict[str, Any]]:
 def _button_rows(buttons: list[Button]) -> list[list[dict[str, Any]]]:
     """Action rows of at most 5 buttons; buttons whose id cannot fit are dropped (logged)."""
     components: list[dict[str, Any]] = []
+    seen: set[str] = set()
     for b in buttons:
         cid = custom_id(b)
         if cid is None:
             log.warning("button %r dropped: custom_id longer than %d", b.action_id, CUSTOM_ID_MAX)
             continue
+        if cid in seen:  # Discord refuses a message whose custom_ids repeat
+            log.warning("button %r dropped: same action and value as another", b.action_id)
+            continue
+        seen.add(cid)
         components.append(
             {
                 "type": 2,
@@ -234,6 +239,13 @@ def render(reply: Reply, *, ping: bool = False) -> list[DiscordMessage]:
                 for i, a in enumerate(m.files)
             ]
     return messages
+
+
+def replacing(payload: dict[str, Any]) -> dict[str, Any]:
+    """A payload that replaces a message whole: an edit keeps every field it does not name."""
+    full = {"content": "", "embeds": [], "components": [], "attachments": [], **payload}
+    full.pop("flags", None)  # visibility cannot change on an edit
+    return full
 
 
 def render_all(replies: list[Reply], *, ping: bool = False) -> list[DiscordMessage]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 
-from adapters.discord_render import DiscordMessage, render
+from adapters.discord_render import DiscordMessage, render, replacing
 from bot.types import Reply
 
 log = logging.getLogger(__name__)
@@ -154,8 +154,7 @@ class DiscordRest:
         )
 
     async def edit_original(self, application_id: str, token: str, message: DiscordMessage) -> Any:
-        payload = {k: v for k, v in message.payload.items() if k != "flags"}
-        edited = DiscordMessage(payload, message.files, message.ephemeral)
+        edited = DiscordMessage(replacing(message.payload), message.files, message.ephemeral)
         return await self.request(
             "PATCH",
             f"/webhooks/{application_id}/{token}/messages/@original",

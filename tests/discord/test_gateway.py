@@ -102,7 +102,14 @@ def test_autocomplete_and_buttons_over_the_gateway(
     (update,) = fake.matching("POST", callback_path(press))
     assert update.body == {
         "type": 7,
-        "data": {"content": "voted yes", "allowed_mentions": {"parse": []}},
+        # The whole message is replaced: the old embeds and buttons go.
+        "data": {
+            "content": "voted yes",
+            "embeds": [],
+            "components": [],
+            "attachments": [],
+            "allowed_mentions": {"parse": []},
+        },
     }
 
 

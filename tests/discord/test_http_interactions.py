@@ -210,7 +210,14 @@ def test_buttons_become_actions_and_update_the_message(
     assert shown["data"]["components"][0]["components"][0]["custom_id"] == "test.vote|yes:42"
     assert updated == {
         "type": 7,
-        "data": {"content": "Alice voted yes:42", "allowed_mentions": {"parse": []}},
+        # The whole message is replaced: the old embeds and buttons go.
+        "data": {
+            "content": "Alice voted yes:42",
+            "embeds": [],
+            "components": [],
+            "attachments": [],
+            "allowed_mentions": {"parse": []},
+        },
     }
     assert again == updated
 

@@ -140,3 +140,12 @@ def test_chunks_cut_hard_only_when_there_is_no_space() -> None:
     assert chunks("a" * 2500, CONTENT_MAX) == ["a" * 2000, "a" * 500]
     assert chunks("", 10) == []
     assert chunks("one two three", 8) == ["one two", "three"]
+
+
+def test_repeated_buttons_are_dropped_and_edits_replace_everything() -> None:
+    from adapters.discord_render import replacing
+
+    (message,) = render(Reply(text="?", buttons=[Button("A", "x", "1"), Button("B", "x", "1")]))
+    assert [b["label"] for b in message.payload["components"][0]["components"]] == ["A"]
+    edit = replacing({"content": "new", "flags": 64})
+    assert edit == {"content": "new", "embeds": [], "components": [], "attachments": []}
