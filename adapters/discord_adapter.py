@@ -64,7 +64,13 @@ def verify(
 
 
 def interactions_handler(service: InteractionService, public_key_hex: str) -> Any:
-    key = VerifyKey(bytes.fromhex(public_key_hex))
+    try:
+        key = VerifyKey(bytes.fromhex(public_key_hex.strip()))
+    except ValueError as exc:
+        raise ValueError(
+            "DISCORD_PUBLIC_KEY must be the application's public key: 64 hexadecimal characters "
+            "(Developer Portal > General Information)"
+        ) from exc
 
     async def handle(request: web.Request) -> web.StreamResponse:
         body = await request.read()

@@ -389,39 +389,40 @@ class InteractionService:
         future: asyncio.Future[Outcome] = asyncio.ensure_future(asyncio.to_thread(work))
         done, _ = await asyncio.wait({future}, timeout=self.defer_after)
         if not done:
-            deferred = {"type": DEFERRED_UPDATE if component else DEFERRED_MESSAGE}
-            return Initial(deferred, lambda: self._after_deferral(payload, future, component))
+            # A button's deferral shows nothing; a command's shows "thinking…".
+            kind = DEFERRED_UPDATE if component else DEFERRED_MESSAGE
+            return Initial({"type": kind}, lambda: self._after_deferral(payload, future, kind))
         outcome = future.result()
         here, elsewhere = self._split(payload, outcome)
         first = here[0]
         if first.files:
             # A response body cannot carry files: defer, then send them by webhook.
-            deferred = {
-                "type": DEFERRED_UPDATE if component and first.replace else DEFERRED_MESSAGE
-            }
-            return Initial(deferred, lambda: self._after_deferral(payload, future, component))
+            kind = DEFERRED_UPDATE if component and first.replace else DEFERRED_MESSAGE
+            return Initial({"type": kind}, lambda: self._after_deferral(payload, future, kind))
         kind = UPDATE_MESSAGE if component and first.replace else CHANNEL_MESSAGE
         data = dict(first.message.payload)
         if kind == UPDATE_MESSAGE:
             data = replacing(data)
         body = {"type": kind, "data": data}
-        if outcome.duplicate:
-            # Already answered by the first delivery: nothing more is posted.
+        if outcome.duplicate or (len(here) == 1 and not elsewhere):
+            # Nothing more to send (a duplicate was answered by the first delivery).
             return Initial(body)
-        return Initial(body, lambda: self._send_rest(payload, here[1:], elsewhere, outcome))
+        return Initial(body, lambda: self._send_rest(payload, here[1:], elsewhere))
 
     async def _after_deferral(
-        self, payload: Mapping[str, Any], future: asyncio.Future[Outcome], component: bool
+        self, payload: Mapping[str, Any], future: asyncio.Future[Outcome], deferred: int
     ) -> None:
         outcome = await future
         here, elsewhere = self._split(payload, outcome)
         app_id, token = str(payload["application_id"]), str(payload["token"])
         first = here[0]
         try:
-            if component and first.replace:
-                await self.rest.edit_original(app_id, token, first.message)
-            elif component:
-                await self.rest.followup(app_id, token, first.message)
+            if deferred == DEFERRED_UPDATE:
+                # @original is the message whose button was pressed.
+                if first.replace:
+                    await self.rest.edit_original(app_id, token, first.message)
+                else:
+                    await self.rest.followup(app_id, token, first.message)
             elif first.message.ephemeral:
                 # A deferral's visibility is fixed when it is sent: replace it by an
                 # ephemeral follow-up rather than showing a private answer to all.
@@ -432,14 +433,10 @@ class InteractionService:
         except DiscordApiError as exc:
             log.warning("could not answer a deferred Discord interaction: %s", exc)
         if not outcome.duplicate:
-            await self._send_rest(payload, here[1:], elsewhere, outcome)
+            await self._send_rest(payload, here[1:], elsewhere)
 
     async def _send_rest(
-        self,
-        payload: Mapping[str, Any],
-        here: list[_Planned],
-        elsewhere: list[Reply],
-        outcome: Outcome,
+        self, payload: Mapping[str, Any], here: list[_Planned], elsewhere: list[Reply]
     ) -> None:
         app_id, token = str(payload["application_id"]), str(payload["token"])
         for planned in here:

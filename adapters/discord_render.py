@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.parsing import mentions
 from bot.types import Attachment, Button, ButtonStyle, Reply, Visibility
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,11 @@ def _is_plain(reply: Reply) -> bool:
     return not (
         reply.title or reply.fields or reply.sections or reply.items or reply.footer or reply.image
     )
+
+
+def _mentioned(reply: Reply) -> list[str]:
+    texts = [reply.title or "", reply.text, *reply.sections, *reply.items, reply.footer or ""]
+    return mentions("\n".join(texts + [f.value for f in reply.fields]))
 
 
 def _description(reply: Reply) -> str:
@@ -205,10 +211,9 @@ def render(reply: Reply, *, ping: bool = False) -> list[DiscordMessage]:
         payloads = [{"embeds": batch} for batch in _pack_embeds(_embeds(reply))]
     if not payloads:
         payloads = [{"content": "\u200b"}]
-    if ping and reply.mentions:
-        content = " ".join(f"<@{uid}>" for uid in reply.mentions)[:CONTENT_MAX]
-        if "content" not in payloads[0]:
-            payloads[0]["content"] = content
+    people = _mentioned(reply) if ping else []
+    if people and "content" not in payloads[0]:
+        payloads[0]["content"] = " ".join(f"<@{uid}>" for uid in people)[:CONTENT_MAX]
     row_groups = _button_rows(reply.buttons)
     # Buttons act on what the user just read: they go with the last part.
     for i, rows in enumerate(row_groups):

@@ -70,3 +70,10 @@ def test_setup_mounts_the_http_endpoint_or_the_gateway(app: App) -> None:
     gateway = setup(app)
     assert gateway.routes == [] and len(gateway.background) == 1
     assert isinstance(gateway.notifier, DiscordNotifier)
+
+
+def test_a_malformed_public_key_is_a_clear_startup_error() -> None:
+    from adapters.discord_adapter import interactions_handler
+
+    with pytest.raises(ValueError, match="DISCORD_PUBLIC_KEY must be"):
+        interactions_handler(None, "not-hex")  # type: ignore[arg-type]

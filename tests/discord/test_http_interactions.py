@@ -297,3 +297,28 @@ def test_without_a_bot_token_shared_channel_posts_show_here(
     (followup,) = fake.matching("POST", f"/webhooks/{decide['application_id']}/{decide['token']}")
     assert followup.body["embeds"][0]["title"] == "Decision #1"
     assert "Authorization" not in followup.headers
+
+
+def test_slow_button_defers_the_update_then_edits_the_message(
+    app: App, fake: FakeDiscord, signing_key: SigningKey
+) -> None:
+    release = threading.Event()
+
+    def approve(ctx: Ctx, value: str) -> list[Reply]:
+        assert release.wait(10)
+        return [Reply(title="Approved", text=value, replace_original=True)]
+
+    app.registry.add_action("test.approve", approve)
+    press = p.button("test.approve|deck v2")
+
+    async def scenario() -> Any:
+        async with Endpoint(app, fake, signing_key, defer_after=0.05) as ep:
+            first = await ep.send(press)
+            release.set()
+            await asyncio.to_thread(fake.wait_count, "PATCH", "/messages/@original")
+            return first
+
+    assert asyncio.run(scenario()) == {"type": 6}
+    (edit,) = fake.matching("PATCH", f"/webhooks/{press['application_id']}/{press['token']}")
+    assert edit.body["embeds"][0]["title"] == "Approved"
+    assert edit.body["components"] == [] and edit.body["content"] == ""
