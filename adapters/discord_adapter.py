@@ -204,7 +204,14 @@ def setup(app: App) -> AdapterSetup:
                 use_api_url(settings.discord_api_url)
 
             async def gateway() -> None:
-                await client.start(token)
+                try:
+                    await client.start(token)
+                except discord.LoginFailure:
+                    log.error(
+                        "Discord refused DISCORD_TOKEN: reset the bot token in the Developer "
+                        "Portal (Bot > Reset Token) and update .env"
+                    )
+                    raise
 
             async def stop_gateway() -> None:
                 await client.close()
