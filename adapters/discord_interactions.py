@@ -439,11 +439,7 @@ class InteractionService:
         self, payload: Mapping[str, Any], here: list[_Planned], elsewhere: list[Reply]
     ) -> None:
         app_id, token = str(payload["application_id"]), str(payload["token"])
-        for planned in here:
-            try:
-                await self.rest.followup(app_id, token, planned.message)
-            except DiscordApiError as exc:
-                log.warning("Discord follow-up failed: %s", exc)
+        await self._followups(app_id, token, [planned.message for planned in here])
         for index, reply in enumerate(elsewhere):
             channel = reply.target_channel or channel_of(payload)
             key = f"interaction:{payload['id']}:{index}"
@@ -456,21 +452,17 @@ class InteractionService:
                     visibility=Visibility.EPHEMERAL,
                     is_error=True,
                 )
-                await self._quiet_followup(app_id, token, note)
+                await self._followups(app_id, token, render(note))
             except DiscordApiError as exc:
                 log.warning("Discord channel post failed: %s", exc)
                 if not self.rest.bot_token:
                     # HTTP-only deployment without a bot token: show it here instead.
-                    for message in render(reply):
-                        await self._quiet_followup(app_id, token, None, message)
+                    await self._followups(app_id, token, render(reply))
 
-    async def _quiet_followup(
-        self, app_id: str, token: str, reply: Reply | None, message: DiscordMessage | None = None
-    ) -> None:
-        messages = render(reply) if reply is not None else [message] if message else []
-        for m in messages:
+    async def _followups(self, app_id: str, token: str, messages: list[DiscordMessage]) -> None:
+        for message in messages:
             try:
-                await self.rest.followup(app_id, token, m)
+                await self.rest.followup(app_id, token, message)
             except DiscordApiError as exc:
                 log.warning("Discord follow-up failed: %s", exc)
 
