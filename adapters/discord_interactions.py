@@ -36,7 +36,7 @@ from bot import decisions, i18n
 from bot.core import Core
 from bot.partnerships import find_channel
 from bot.types import Action, Command, Outcome, Reply, Tenant, User, Visibility
-from storage.models import Partnership
+from storage.models import Partnership, Team
 
 if TYPE_CHECKING:
     import discord
@@ -317,7 +317,8 @@ class InteractionService:
             command = slash_command(payload, self.kinds.get(str(data["name"]), {}))
             if command.name == "decide" and not _options(data).get(TEXT_OPTION):
                 # No text: ask for it in a modal, carrying the typed options along.
-                modal = self.decide_modal(payload, command.text)
+                t = await asyncio.to_thread(self.translator, payload)
+                modal = self.decide_modal(t, command.text)
                 if len(modal["data"]["custom_id"]) <= CUSTOM_ID_MAX:
                     return Initial(modal)
             return await self._run(payload, lambda: self.core.handle(command))
@@ -329,8 +330,24 @@ class InteractionService:
         log.warning("ignored Discord interaction of type %s", kind)
         return Initial({"type": PONG})
 
-    def decide_modal(self, payload: Mapping[str, Any], flags: str) -> dict[str, Any]:
-        t = i18n.translator(locale_of(payload))
+    def translator(self, payload: Mapping[str, Any]) -> i18n.Translator:
+        """The language the core answers in here: the channel's, the user's, the guild's."""
+        tenant = Tenant(PLATFORM, team_of(payload))
+        with self.session_factory() as session:
+            channel = find_channel(session, tenant, channel_of(payload))
+            team = session.exec(
+                select(Team).where(Team.platform == PLATFORM, Team.team_id == tenant.team_id)
+            ).first()
+        lang = (
+            i18n.normalize_locale(channel.locale if channel else None)
+            or locale_of(payload)
+            or i18n.normalize_locale(team.locale if team else None)
+            or i18n.normalize_locale(self.core.config.default_locale)
+            or i18n.DEFAULT
+        )
+        return i18n.Translator(lang)
+
+    def decide_modal(self, t: i18n.Translator, flags: str) -> dict[str, Any]:
         limit = min(self.core.config.limits.decision_max_chars, MODAL_TEXT_MAX)
         custom = f"{DECIDE_MODAL}|{flags}" if flags else DECIDE_MODAL
         return {
@@ -393,7 +410,7 @@ class InteractionService:
             kind = DEFERRED_UPDATE if component else DEFERRED_MESSAGE
             return Initial({"type": kind}, lambda: self._after_deferral(payload, future, kind))
         outcome = future.result()
-        here, elsewhere = self._split(payload, outcome)
+        here, elsewhere = await self._split(payload, outcome)
         first = here[0]
         if first.files:
             # A response body cannot carry files: defer, then send them by webhook.
@@ -413,7 +430,7 @@ class InteractionService:
         self, payload: Mapping[str, Any], future: asyncio.Future[Outcome], deferred: int
     ) -> None:
         outcome = await future
-        here, elsewhere = self._split(payload, outcome)
+        here, elsewhere = await self._split(payload, outcome)
         app_id, token = str(payload["application_id"]), str(payload["token"])
         first = here[0]
         try:
@@ -446,7 +463,7 @@ class InteractionService:
             try:
                 await self.rest.post_reply(channel, reply, key)
             except DiscordPermissionError:
-                t = i18n.translator(locale_of(payload))
+                t = await asyncio.to_thread(self.translator, payload)
                 note = Reply(
                     text=t("discord.missing_permissions", channel=f"<#{channel}>"),
                     visibility=Visibility.EPHEMERAL,
@@ -466,7 +483,7 @@ class InteractionService:
             except DiscordApiError as exc:
                 log.warning("Discord follow-up failed: %s", exc)
 
-    def _split(
+    async def _split(
         self, payload: Mapping[str, Any], outcome: Outcome
     ) -> tuple[list[_Planned], list[Reply]]:
         """Messages answering here (in order) and replies for other channels."""
@@ -477,7 +494,7 @@ class InteractionService:
             is_here = not r.target_channel or r.target_channel == channel
             (here_replies if is_here else elsewhere).append(r)
         if not here_replies:
-            t = i18n.translator(locale_of(payload))
+            t = await asyncio.to_thread(self.translator, payload)
             here_replies = [Reply(text=t("discord.done"), visibility=Visibility.EPHEMERAL)]
         planned = [
             _Planned(m, reply.replace_original and i == 0)

@@ -322,3 +322,18 @@ def test_slow_button_defers_the_update_then_edits_the_message(
     (edit,) = fake.matching("PATCH", f"/webhooks/{press['application_id']}/{press['token']}")
     assert edit.body["embeds"][0]["title"] == "Approved"
     assert edit.body["components"] == [] and edit.body["content"] == ""
+
+
+def test_the_channel_language_wins_over_the_client_language(
+    app: App, fake: FakeDiscord, signing_key: SigningKey
+) -> None:
+    async def scenario() -> Any:
+        async with Endpoint(app, fake, signing_key) as ep:
+            await ep.send(p.slash("accord", "lang fr", locale="en-GB"))
+            modal = await ep.send(p.slash("decide", locale="en-GB"))
+            elsewhere = await ep.send(p.slash("decide", "x", channel=p.SHARED, locale="en-GB"))
+            return modal, elsewhere
+
+    modal, elsewhere = asyncio.run(scenario())
+    assert modal["data"]["title"] == "Consigner une décision"
+    assert elsewhere["data"]["embeds"][0]["title"] == "Decision #1"
