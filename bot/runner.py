@@ -112,6 +112,9 @@ def adapter_setups(app: App) -> list[AdapterSetup]:
     setups: list[AdapterSetup] = []
     # Each platform adapter adds one line here, e.g.:
     #   if app.settings.slack_configured: setups.append(slack_adapter.setup(app))
+    from adapters import discord_adapter  # imported here: keeps this import block unchanged
+
+    if app.settings.discord_configured: setups.append(discord_adapter.setup(app))  # noqa: E701
     return setups
 
 

@@ -1,0 +1,276 @@
+"""Accord in Discord: gateway mode, HTTP interactions mode, the notifier, `accord discord sync`.
+
+- Gateway mode (`DISCORD_TOKEN`): a discord.py `Client` whose `CommandTree` is
+  built from the core's registry. It never syncs commands on start (Discord
+  allows 200 creates a day per guild and `on_ready` fires again after each
+  reconnect); `accord discord sync` is the explicit registration step.
+- HTTP interactions mode (`DISCORD_PUBLIC_KEY` + `DISCORD_APPLICATION_ID`):
+  `POST /discord/interactions` on the shared HTTP server, Ed25519-verified,
+  stateless, so several instances can run behind a load balancer.
+- Reminders and digests go through the REST API with the bot token, each
+  message with a deterministic nonce and `enforce_nonce`.
+
+Both modes answer interactions through `InteractionService`; this module only
+wires transports to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import discord
+from aiohttp import web
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
+
+from adapters.discord_commands import build_tree, definitions
+from adapters.discord_interactions import InteractionService, payload_from_interaction
+from adapters.discord_rest import DEFAULT_API_URL, DiscordApiError, DiscordRest
+from adapters.setup import AdapterSetup
+from bot.types import Reply
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+INTERACTIONS_PATH = "/discord/interactions"
+SIGNATURE_HEADER = "X-Signature-Ed25519"
+TIMESTAMP_HEADER = "X-Signature-Timestamp"
+
+
+# -- HTTP interactions mode -------------------------------------------------------
+
+
+def verify(
+    public_key: VerifyKey, signature: str | None, timestamp: str | None, body: bytes
+) -> bool:
+    """Discord signs `timestamp + body` with the application's Ed25519 key."""
+    if not signature or not timestamp:
+        return False
+    try:
+        public_key.verify(timestamp.encode() + body, bytes.fromhex(signature))
+    except (BadSignatureError, ValueError):
+        return False
+    return True
+
+
+def interactions_handler(service: InteractionService, public_key_hex: str) -> Any:
+    try:
+        key = VerifyKey(bytes.fromhex(public_key_hex.strip()))
+    except ValueError as exc:
+        raise ValueError(
+            "DISCORD_PUBLIC_KEY must be the application's public key: 64 hexadecimal characters "
+            "(Developer Portal > General Information)"
+        ) from exc
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        body = await request.read()
+        if not verify(
+            key, request.headers.get(SIGNATURE_HEADER), request.headers.get(TIMESTAMP_HEADER), body
+        ):
+            return web.json_response({"error": "invalid request signature"}, status=401)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return web.json_response({"error": "invalid JSON"}, status=400)
+        initial = await service.handle(payload)
+        response = web.json_response(initial.body)
+        if initial.then is not None:
+            # Follow-ups need the first response to have reached Discord: send it now.
+            await response.prepare(request)
+            await response.write_eof()
+            service.spawn(initial.then())
+        return response
+
+    return handle
+
+
+# -- gateway mode -----------------------------------------------------------------
+
+
+class AccordClient(discord.Client):
+    """A gateway connection that hands every interaction to the service."""
+
+    def __init__(self, service: InteractionService, rest: DiscordRest) -> None:
+        # No privileged intent: commands and components carry what the bot needs.
+        super().__init__(intents=discord.Intents(guilds=True))
+        self.service = service
+        self.rest = rest
+        self.ready_count = 0
+        self.tree = build_tree(self, service.core.registry, self.answer, self.suggest)
+
+    async def setup_hook(self) -> None:
+        # Deliberately no `self.tree.sync()`: registration is `accord discord sync`.
+        log.info("Discord gateway connecting; commands are registered with `accord discord sync`")
+
+    async def on_ready(self) -> None:
+        # Fires again after every reconnect: nothing to (re)register here.
+        self.ready_count += 1
+        log.info("Discord gateway ready as %s (ready #%d)", self.user, self.ready_count)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        # The tree handles commands and autocomplete; buttons and modals come here.
+        if interaction.type in (
+            discord.InteractionType.component,
+            discord.InteractionType.modal_submit,
+        ):
+            await self.answer(interaction)
+
+    async def answer(self, interaction: discord.Interaction[Any]) -> None:
+        payload = payload_from_interaction(interaction)
+        initial = await self.service.handle(payload)
+        try:
+            await self.rest.interaction_callback(payload["id"], payload["token"], initial.body)
+        except DiscordApiError as exc:
+            log.warning("Discord refused the interaction response: %s", exc)
+            return
+        if initial.then is not None:
+            self.service.spawn(initial.then())
+
+    async def suggest(
+        self, interaction: discord.Interaction[Any], command: str, option: str, current: str
+    ) -> list[tuple[str, Any]]:
+        payload = payload_from_interaction(interaction)
+        return await asyncio.to_thread(self.service.choices, payload, command, option, current)
+
+
+def use_api_url(api_url: str) -> None:
+    """Point discord.py's own HTTP calls (login, autocomplete) at `DISCORD_API_URL` too.
+
+    `Route.BASE` is discord.py's internal base URL (it sets it itself in
+    `_set_api_version`); pyproject pins the minor version this was tested with.
+    """
+    discord.http.Route.BASE = api_url.rstrip("/")
+
+
+# -- the notifier ----------------------------------------------------------------
+
+
+@dataclass
+class DiscordNotifier:
+    """Posts reminders and digests through REST; called from the dispatcher's thread.
+
+    Each call runs its own short event loop, so it never touches the loop that
+    serves interactions. A resend after a crash carries the same nonces, and
+    `enforce_nonce` makes Discord return the first message instead of a copy.
+    """
+
+    api_url: str
+    bot_token: str
+    backoff: float = 0.5
+    platform: str = PLATFORM
+
+    def post(self, team_id: str, channel_id: str, reply: Reply, idempotency_key: str) -> str:
+        async def send() -> str:
+            rest = DiscordRest(self.api_url, self.bot_token, backoff=self.backoff)
+            try:
+                return await rest.post_reply(channel_id, reply, idempotency_key, ping=True)
+            finally:
+                await rest.close()
+
+        return asyncio.run(send())
+
+
+# -- setup ------------------------------------------------------------------------
+
+
+def setup(app: App) -> AdapterSetup:
+    """What `accord run` starts for Discord, from the settings."""
+    settings = app.settings
+    token = settings.discord_token.get_secret_value() if settings.discord_token else None
+    rest = DiscordRest(settings.discord_api_url, token)
+    service = InteractionService(app.core, rest, app.session_factory)
+    result = AdapterSetup(name=PLATFORM)
+    if settings.discord_public_key and settings.discord_application_id:
+        result.routes.append(
+            web.post(INTERACTIONS_PATH, interactions_handler(service, settings.discord_public_key))
+        )
+        result.needs_http = True
+        log.info("Discord HTTP interactions on POST %s", INTERACTIONS_PATH)
+    if token:
+        result.notifier = DiscordNotifier(settings.discord_api_url, token)
+        if not result.routes:
+            client = AccordClient(service, rest)
+            if settings.discord_api_url.rstrip("/") != DEFAULT_API_URL:
+                use_api_url(settings.discord_api_url)
+
+            async def gateway() -> None:
+                try:
+                    await client.start(token)
+                except discord.LoginFailure:
+                    log.error(
+                        "Discord refused DISCORD_TOKEN: reset the bot token in the Developer "
+                        "Portal (Bot > Reset Token) and update .env"
+                    )
+                    raise
+
+            async def stop_gateway() -> None:
+                await client.close()
+
+            result.background.append(gateway)
+            result.shutdown.append(stop_gateway)
+    else:
+        log.warning("DISCORD_TOKEN is not set: Discord reminders and digests cannot be posted")
+    result.shutdown.extend([service.drain, rest.close])
+    return result
+
+
+# -- `accord discord sync` ---------------------------------------------------------
+
+
+def add_cli(subparsers: Any) -> None:
+    discord_cmd = subparsers.add_parser("discord", help="Discord operator commands")
+    sub = discord_cmd.add_subparsers(metavar="action")
+    sync = sub.add_parser(
+        "sync", help="register the application commands with Discord (bulk overwrite)"
+    )
+    sync.add_argument("--guild", help="one guild only (instant; global commands can take a while)")
+    sync.add_argument("--dry-run", action="store_true", help="print the JSON instead of sending it")
+    sync.add_argument(
+        "--clear", action="store_true", help="remove the commands (e.g. a test guild's copy)"
+    )
+    sync.set_defaults(func=cmd_sync)
+
+
+def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.registry import build_registry
+
+    async def run() -> int:
+        client = discord.Client(intents=discord.Intents(guilds=True))
+
+        async def nothing(*_: Any) -> Any:
+            return []
+
+        tree = build_tree(client, build_registry(), nothing, nothing)
+        commands = [] if args.clear else await definitions(tree)
+        if args.dry_run:
+            print(json.dumps(commands, indent=2, ensure_ascii=False))
+            return 0
+        if not settings.discord_token:
+            print("DISCORD_TOKEN is required to register commands.", file=sys.stderr)
+            return 2
+        rest = DiscordRest(settings.discord_api_url, settings.discord_token.get_secret_value())
+        try:
+            app_id = settings.discord_application_id
+            if not app_id:
+                app_id = str((await rest.request("GET", "/oauth2/applications/@me"))["id"])
+            result = await rest.overwrite_commands(app_id, commands, args.guild)
+        except DiscordApiError as exc:
+            print(f"Discord refused the commands: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            await rest.close()
+        where = f"guild {args.guild}" if args.guild else "every guild (global)"
+        print(f"registered {len(result or [])} commands for {where}", file=sys.stderr)
+        return 0
+
+    return asyncio.run(run())

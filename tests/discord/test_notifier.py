@@ -1,0 +1,106 @@
+"""Reminders and digests through Discord's REST API: nonces, retries, permission errors."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session
+
+from adapters.discord_adapter import DiscordNotifier
+from adapters.discord_rest import DiscordPermissionError
+from bot.app import App
+from bot.dispatcher import Dispatcher
+from bot.registry import RenderContext
+from bot.types import Reply
+from storage.models import Notification
+from tests.discord.conftest import BOT_TOKEN
+from tests.discord.fake_discord import FakeDiscord
+
+CHANNEL = "710000000000000005"
+PATH = f"/channels/{CHANNEL}/messages"
+
+
+def notifier(fake: FakeDiscord) -> DiscordNotifier:
+    return DiscordNotifier(fake.url, BOT_TOKEN, backoff=0.001)
+
+
+def test_resend_after_a_crash_posts_once(fake: FakeDiscord) -> None:
+    reply = Reply(title="Reminder", text="<@1>: the deck is due tomorrow", mentions={"1": "Alice"})
+    first = notifier(fake).post("g1", CHANNEL, reply, "plan.reminder:42:d-1")
+    again = notifier(fake).post("g1", CHANNEL, reply, "plan.reminder:42:d-1")
+    other = notifier(fake).post("g1", CHANNEL, reply, "plan.reminder:43:d-1")
+    posts = fake.matching("POST", PATH)
+    assert len(posts) == 3
+    nonces = [r.body["nonce"] for r in posts]
+    assert nonces[0] == nonces[1] != nonces[2]
+    assert all(
+        len(n) <= 25 and r.body["enforce_nonce"] is True for n, r in zip(nonces, posts, strict=True)
+    )
+    assert first == again != other
+    assert len(fake.messages[CHANNEL]) == 2
+    assert posts[0].body["content"] == "<@1>"  # the people concerned are pinged
+    assert posts[0].headers["Authorization"] == f"Bot {BOT_TOKEN}"
+
+
+def test_429_and_5xx_are_waited_out_and_retried(fake: FakeDiscord) -> None:
+    fake.fail_next(
+        PATH, 429, {"message": "You are being rate limited.", "retry_after": 0.01, "global": False}
+    )
+    fake.fail_next(PATH, 502, {"message": "Bad Gateway", "code": 0})
+    fake.fail_next(
+        PATH, 429, {"message": "You are being rate limited.", "retry_after": 0.01, "global": False}
+    )
+    ref = notifier(fake).post("g1", CHANNEL, Reply(text="Weekly digest"), "digest:2026-W10")
+    assert len(fake.matching("POST", PATH)) == 4
+    assert len(fake.messages[CHANNEL]) == 1
+    assert ref == f"discord:{CHANNEL}:{fake.messages[CHANNEL][0]['id']}"
+
+
+def test_missing_permissions_is_a_clear_error(
+    fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.fail_next(PATH, 403, {"message": "Missing Access", "code": 50001})
+    with caplog.at_level(logging.WARNING), pytest.raises(DiscordPermissionError) as err:
+        notifier(fake).post("g1", CHANNEL, Reply(text="x"), "k")
+    assert err.value.code == 50001 and err.value.channel_id == CHANNEL
+    assert "View Channel, Send Messages" in caplog.text
+    assert BOT_TOKEN not in caplog.text and BOT_TOKEN not in str(err.value)
+
+
+def test_dispatcher_survives_a_forbidden_channel(app: App, fake: FakeDiscord) -> None:
+    def render(session: Session, rows: list[Notification], ctx: RenderContext) -> Reply:
+        return Reply(text=f"ping {rows[0].payload['n']}")
+
+    app.registry.add_renderer("test.ping", render)
+    now = app.clock.now()
+    with Session(app.engine) as session:
+        for n, channel in enumerate(["710000000000000006", CHANNEL]):
+            session.add(
+                Notification(
+                    platform="discord",
+                    team_id="g1",
+                    channel_id=channel,
+                    kind="test.ping",
+                    idempotency_key=f"k{n}",
+                    payload={"n": n},
+                    due_at=now - timedelta(minutes=1),
+                    created_at=now,
+                )
+            )
+        session.commit()
+    fake.fail_next(
+        "/channels/710000000000000006/messages",
+        403,
+        {"message": "Missing Permissions", "code": 50013},
+    )
+    dispatcher = Dispatcher(
+        app.session_factory, app.registry, app.clock, {"discord": notifier(fake)}
+    )
+    result = dispatcher.run_once()
+    assert (result.sent, result.failed) == (1, 1)
+    assert [m["content"] for m in fake.messages[CHANNEL]] == ["ping 1"]
+    with Session(app.engine) as session:
+        failed = session.get(Notification, 1)
+        assert failed is not None and "Missing Permissions" in (failed.last_error or "")
