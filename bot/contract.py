@@ -30,8 +30,8 @@ from bot.contract_terms import (
     find_contract,
     load_state,
     resolve,
-    term_key,
     template_rows,
+    term_key,
 )
 from bot.decisions import announce, record_decision
 from bot.errors import UserError
@@ -178,7 +178,8 @@ def show(ctx: Ctx) -> list[Reply]:
     items = [_checklist_item(ctx, state, d) for d in state.checklist]
     sections = [_parties_line(ctx, state)]
     if contract_row.end_date:
-        sections.append(t("contract.end_date_line", date=contract_row.end_date.strftime(t("format.date"))))
+        day = contract_row.end_date.strftime(t("format.date"))
+        sections.append(t("contract.end_date_line", date=day))
     return [
         Reply(
             title=t("contract.title", status=_status(ctx, contract_row.status)),
@@ -201,7 +202,7 @@ def _checklist_item(ctx: Ctx, state: ContractState, definition: TermDef) -> str:
         return t("contract.item_signature_missing", title=title)
     term = state.terms.get(definition.key)
     if term is None:
-        return t("contract.item_missing", title=title, key=definition.key)
+        return t("contract.item_missing", title=title, name=definition.key)
     confirmations = ""
     if state.contract.status != DRAFT and state.parties:
         done = [p.name for p in state.parties_confirming(definition.key)]
@@ -220,7 +221,7 @@ def _parties_line(ctx: Ctx, state: ContractState) -> str:
     if not state.parties:
         return ctx.t("contract.no_parties")
     names = [
-        f"{party.name} ({', '.join(f'<@{u}>' for u in users) or '—'})"
+        f"{party.name}: {', '.join(f'<@{u}>' for u in users) or '—'}"
         for party, users in state.parties
     ]
     return ctx.t("contract.parties_line", parties="; ".join(names))
@@ -254,7 +255,7 @@ def set_term(ctx: Ctx, rest: str) -> list[Reply]:
         raise UserError("contract.errors.use_sign")
     text = text.strip()
     if not text:
-        raise UserError("contract.errors.term_empty", key=definition.key)
+        raise UserError("contract.errors.term_empty", name=definition.key)
     if len(text) > TERM_MAX_CHARS:
         raise UserError("contract.errors.term_too_long", limit=TERM_MAX_CHARS, length=len(text))
     term = state.terms.get(definition.key)
@@ -284,7 +285,7 @@ def set_term(ctx: Ctx, rest: str) -> list[Reply]:
     post = Reply(
         title=ctx.t("contract.term_set_title", title=title),
         text=text,
-        footer=ctx.t("contract.term_set_footer", user=f"<@{ctx.user.id}>", key=definition.key),
+        footer=ctx.t("contract.term_set_footer", user=f"<@{ctx.user.id}>", name=definition.key),
     )
     replies = _shared(ctx, post)
     if reset:
@@ -333,7 +334,9 @@ def recap(ctx: Ctx) -> list[Reply]:
 def recap_card(ctx: Ctx, state: ContractState) -> Reply:
     t = ctx.t
     sections = [
-        f"*{d.title(t)}*\n{state.terms[d.key].text}" for d in state.confirmable if d.key in state.terms
+        f"*{d.title(t)}*\n{state.terms[d.key].text}"
+        for d in state.confirmable
+        if d.key in state.terms
     ]
     items = []
     for party, users in state.parties:
@@ -504,7 +507,9 @@ def set_end_date(ctx: Ctx, rest: str) -> list[Reply]:
     if fold(rest.strip()) in ("off", "none", "aucune", "aucun"):
         contract_row.end_date = None
         ctx.session.add(contract_row)
-        reminders.schedule_renewal(ctx.session, contract_row, ctx.shared_channel_id, ctx.tz, ctx.now)
+        reminders.schedule_renewal(
+            ctx.session, contract_row, ctx.shared_channel_id, ctx.tz, ctx.now
+        )
         return [Reply(text=ctx.t("contract.end_date_cleared"))]
     day = parse_day(rest)
     if day is None:
@@ -557,7 +562,7 @@ def _template_show(ctx: Ctx) -> list[Reply]:
     for d in checklist(ctx.session, ctx.tenant):
         also = ", ".join(d.aliases[:4])
         items.append(
-            ctx.t("contract.template_item", key=d.key, title=d.title(ctx.t))
+            ctx.t("contract.template_item", name=d.key, title=d.title(ctx.t))
             + (ctx.t("contract.template_aliases", aliases=also) if also else "")
         )
     return [
@@ -599,7 +604,7 @@ def _template_add(ctx: Ctx, arg: str) -> list[Reply]:
         raise UserError("contract.errors.label_too_long", limit=LABEL_MAX_CHARS)
     current = checklist(ctx.session, ctx.tenant)
     if resolve(current, key) is not None:
-        raise UserError("contract.errors.term_exists", key=key)
+        raise UserError("contract.errors.term_exists", name=key)
     default = DEFAULTS.get(key)
     rows = _materialize(ctx)
     ctx.session.add(
@@ -613,7 +618,7 @@ def _template_add(ctx: Ctx, arg: str) -> list[Reply]:
         )
     )
     ctx.session.flush()
-    replies = [Reply(text=ctx.t("contract.template_added", key=key))]
+    replies = [Reply(text=ctx.t("contract.template_added", name=key))]
     return replies + _settle_here(ctx) + _template_show(ctx)
 
 
@@ -626,7 +631,7 @@ def _template_remove(ctx: Ctx, arg: str) -> list[Reply]:
         if row.key == definition.key:
             ctx.session.delete(row)
     ctx.session.flush()
-    replies = [Reply(text=ctx.t("contract.template_removed", key=definition.key))]
+    replies = [Reply(text=ctx.t("contract.template_removed", name=definition.key))]
     return replies + _settle_here(ctx) + _template_show(ctx)
 
 
@@ -729,7 +734,8 @@ def cmd_export_contract(args: argparse.Namespace, settings: object) -> int:
     finally:
         app.close()
     if content is None:
-        print(f"no contract in channel {args.channel} of {args.platform}/{args.team}", file=sys.stderr)
+        where = f"{args.platform}/{args.team}"
+        print(f"no contract in channel {args.channel} of {where}", file=sys.stderr)
         return 1
     if args.output:
         with open(args.output, "wb") as fh:

@@ -13,13 +13,12 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.contract_terms import SIGNATURE, ContractState, load_state
 from bot.i18n import Translator
-from bot.partnerships import people
 from bot.types import Tenant
-from storage.models import Contract, Partnership
+from storage.models import Contract, Member, Partnership
 
 FORMATS = ("md", "pdf")
 MIME = {"md": "text/markdown", "pdf": "application/pdf"}
@@ -56,7 +55,8 @@ def build_document(
 ) -> ContractDocument:
     state = load_state(session, tenant, partnership, contract)
     ids = [u for _, users in state.parties for u in users]
-    names = people(session, tenant, partnership, ids)
+    ids += [row.user_id for done in state.confirmed.values() for row in done.values()]
+    names = display_names(session, tenant, ids)
 
     def local(when: datetime) -> str:
         return when.astimezone(zone).strftime(t("format.datetime"))
@@ -65,7 +65,7 @@ def build_document(
         t(
             "contract.export.party",
             name=party.name,
-            members=", ".join(names.get(u, u).split(" (")[0] for u in users) or "—",
+            members=", ".join(names.get(u, u) for u in users) or "—",
         )
         for party, users in state.parties
     ]
@@ -81,7 +81,7 @@ def build_document(
                 t(
                     "contract.export.confirmed_item",
                     party=party.name,
-                    user=names.get(row.user_id, row.user_id).split(" (")[0],
+                    user=names.get(row.user_id, row.user_id),
                     when=local(row.confirmed_at),
                 )
             )
@@ -103,13 +103,30 @@ def build_document(
     )
 
 
+def display_names(session: Session, tenant: Tenant, user_ids: list[str]) -> dict[str, str]:
+    """user id -> display name as last seen (a file has no mentions to render)."""
+    if not user_ids:
+        return {}
+    return {
+        m.user_id: m.display_name
+        for m in session.exec(
+            select(Member).where(
+                Member.platform == tenant.platform,
+                Member.team_id == tenant.team_id,
+                col(Member.user_id).in_(set(user_ids)),
+            )
+        )
+    }
+
+
 def _facts(state: ContractState, t: Translator) -> list[str]:
     contract = state.contract
     facts = []
     if contract.signed_link:
         facts.append(t("contract.export.signed", link=contract.signed_link))
     if contract.end_date:
-        facts.append(t("contract.export.end_date", date=contract.end_date.strftime(t("format.date"))))
+        day = contract.end_date.strftime(t("format.date"))
+        facts.append(t("contract.export.end_date", date=day))
     return facts
 
 

@@ -120,7 +120,9 @@ def schedule_confirm_ping(
     )
 
 
-def start_confirm_pings(session: Session, contract: Contract, channel_id: str, now: datetime) -> None:
+def start_confirm_pings(
+    session: Session, contract: Contract, channel_id: str, now: datetime
+) -> None:
     """A new recap: drop the previous round's pings and plan the first one."""
     cancel(session, contract, KIND_CONFIRM)
     schedule_confirm_ping(session, contract, channel_id, 0, now)
