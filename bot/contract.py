@@ -98,8 +98,8 @@ def contract(ctx: Ctx) -> list[Reply]:
 # -- loading ----------------------------------------------------------------------
 
 
-def ensure_contract(ctx: Ctx) -> tuple[Contract, bool]:
-    existing = find_contract(ctx.session, ctx.tenant, ctx.partnership)
+def ensure_contract(ctx: Ctx, *, lock: bool = True) -> tuple[Contract, bool]:
+    existing = find_contract(ctx.session, ctx.tenant, ctx.partnership, lock=lock)
     if existing is not None:
         return existing, False
     row = get_or_create(
@@ -172,7 +172,7 @@ def settle(ctx: Ctx, state: ContractState) -> list[Reply]:
 
 
 def show(ctx: Ctx) -> list[Reply]:
-    contract_row, created = ensure_contract(ctx)
+    contract_row, created = ensure_contract(ctx, lock=False)
     state = state_of(ctx, contract_row)
     t = ctx.t
     items = [_checklist_item(ctx, state, d) for d in state.checklist]
@@ -365,7 +365,7 @@ def recap_card(ctx: Ctx, state: ContractState) -> Reply:
 
 
 def confirm(ctx: Ctx) -> list[Reply]:
-    contract_row = find_contract(ctx.session, ctx.tenant, ctx.partnership)
+    contract_row = find_contract(ctx.session, ctx.tenant, ctx.partnership, lock=True)
     if contract_row is None:
         raise UserError("contract.errors.no_recap")
     return _confirm(ctx, contract_row, _own_party(ctx))
@@ -377,7 +377,7 @@ def confirm_button(ctx: Ctx, value: str) -> list[Reply]:
         contract_id, party_id, revision = (int(x) for x in value.split(":"))
     except ValueError as exc:
         raise UserError("errors.unknown_action") from exc
-    contract_row = find_contract(ctx.session, ctx.tenant, ctx.partnership)
+    contract_row = find_contract(ctx.session, ctx.tenant, ctx.partnership, lock=True)
     if contract_row is None or contract_row.id != contract_id:
         raise UserError("errors.unknown_action")
     party = _own_party(ctx)
@@ -462,7 +462,7 @@ def sign(ctx: Ctx, rest: str) -> list[Reply]:
 
 
 def end(ctx: Ctx) -> list[Reply]:
-    contract_row = find_contract(ctx.session, ctx.tenant, ctx.partnership)
+    contract_row = find_contract(ctx.session, ctx.tenant, ctx.partnership, lock=True)
     if contract_row is None:
         raise UserError("contract.errors.no_contract")
     if contract_row.status == ENDED:
@@ -637,7 +637,7 @@ def _template_remove(ctx: Ctx, arg: str) -> list[Reply]:
 
 def _settle_here(ctx: Ctx) -> list[Reply]:
     """A checklist change can complete (or reopen) this partnership's confirmation."""
-    contract_row = find_contract(ctx.session, ctx.tenant, ctx.partnership)
+    contract_row = find_contract(ctx.session, ctx.tenant, ctx.partnership, lock=True)
     return settle(ctx, state_of(ctx, contract_row)) if contract_row else []
 
 
@@ -648,7 +648,7 @@ def export(ctx: Ctx, rest: str) -> list[Reply]:
     fmt = (rest.split() or ["md"])[0].lower()
     if fmt not in FORMATS:
         raise UserError("contract.errors.bad_format", format=fmt, formats=", ".join(FORMATS))
-    contract_row, _ = ensure_contract(ctx)
+    contract_row, _ = ensure_contract(ctx, lock=False)
     doc = build_document(
         ctx.session, ctx.tenant, ctx.partnership, contract_row, ctx.t, ctx.tz, ctx.now
     )

@@ -98,14 +98,20 @@ def resolve(terms: Sequence[TermDef], raw: str) -> TermDef | None:
     return next((d for d in terms if d.matches(folded)), None)
 
 
-def find_contract(session: Session, tenant: Tenant, partnership: Partnership) -> Contract | None:
-    return session.exec(
-        select(Contract).where(
-            Contract.platform == tenant.platform,
-            Contract.team_id == tenant.team_id,
-            Contract.partnership_id == partnership.id,
-        )
-    ).first()
+def find_contract(
+    session: Session, tenant: Tenant, partnership: Partnership, *, lock: bool = False
+) -> Contract | None:
+    """The partnership's contract. `lock` before a change: two representatives
+    confirming at once on PostgreSQL must not both miss the other's confirmation
+    (SQLite already runs one writer at a time)."""
+    query = select(Contract).where(
+        Contract.platform == tenant.platform,
+        Contract.team_id == tenant.team_id,
+        Contract.partnership_id == partnership.id,
+    )
+    if lock:
+        query = query.with_for_update()
+    return session.exec(query).first()
 
 
 @dataclass(slots=True)

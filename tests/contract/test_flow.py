@@ -136,7 +136,9 @@ def test_change_after_confirmation_resets_and_logs_decision(
     assert status(app) == "confirmed"
 
 
-def test_change_before_any_confirmation_is_not_a_decision(console: ConsoleAdapter, app: App) -> None:
+def test_change_before_any_confirmation_is_not_a_decision(
+    console: ConsoleAdapter, app: App
+) -> None:
     filled(console)
     say(console, "/contract recap", "@alice: /contract set droits Logos and video")
     with Session(app.engine) as session:

@@ -182,4 +182,5 @@ def test_reminders_in_french(console: ConsoleAdapter, app: App, clock: FixedCloc
     dispatcher(app, clock, recorder).run_once()
     text = recorder.texts()[0]
     assert "Rappel : l’accord attend votre confirmation" in text
-    assert "Nous avons compris la même chose (Acme)" in [b.label for b in recorder.posts[0][1].buttons]
+    labels = [b.label for b in recorder.posts[0][1].buttons]
+    assert "Nous avons compris la même chose (Acme)" in labels

@@ -49,7 +49,9 @@ def test_contracts_terms_and_templates_are_per_team(
             ("acme-beta", "awaiting_confirmation"),
             ("gamma-delta", "draft"),
         ]
-        terms = session.exec(select(ContractTerm).where(ContractTerm.team_id == "gamma-delta")).all()
+        terms = session.exec(
+            select(ContractTerm).where(ContractTerm.team_id == "gamma-delta")
+        ).all()
         assert [t.text for t in terms] == ["Gamma's own goal"]
         templates = session.exec(select(ContractTemplateTerm)).all()
         assert {t.team_id for t in templates} == {"acme-beta"}
