@@ -124,6 +124,17 @@ def _require_open(ctx: Ctx, contract_row: Contract) -> None:
         raise UserError("contract.errors.locked", status=_status(ctx, contract_row.status))
 
 
+def complete_state(ctx: Ctx, contract_row: Contract) -> ContractState:
+    """The state of a contract whose every term must be written (recap, confirm)."""
+    state = state_of(ctx, contract_row)
+    if state.missing:
+        raise UserError(
+            "contract.errors.recap_missing",
+            terms=", ".join(f"{d.title(ctx.t)} (`{d.key}`)" for d in state.missing),
+        )
+    return state
+
+
 def _status(ctx: Ctx, status: str) -> str:
     return ctx.t(f"contract.status.{status}")
 
@@ -312,12 +323,7 @@ def _keys(terms: list[TermDef]) -> str:
 def recap(ctx: Ctx) -> list[Reply]:
     contract_row, _ = ensure_contract(ctx)
     _require_open(ctx, contract_row)
-    state = state_of(ctx, contract_row)
-    if state.missing:
-        raise UserError(
-            "contract.errors.recap_missing",
-            terms=", ".join(f"{d.title(ctx.t)} (`{d.key}`)" for d in state.missing),
-        )
+    state = complete_state(ctx, contract_row)
     if len(state.parties) < 2:
         raise UserError("contract.errors.need_two_parties")
     contract_row.status = AWAITING
@@ -404,12 +410,7 @@ def _confirm(ctx: Ctx, contract_row: Contract, party: Party) -> list[Reply]:
     if contract_row.status == DRAFT:
         raise UserError("contract.errors.no_recap")
     _require_open(ctx, contract_row)
-    state = state_of(ctx, contract_row)
-    if state.missing:
-        raise UserError(
-            "contract.errors.recap_missing",
-            terms=", ".join(f"{d.title(ctx.t)} (`{d.key}`)" for d in state.missing),
-        )
+    state = complete_state(ctx, contract_row)
     added = confirm_party(ctx.session, state, party, ctx.user.id, ctx.now)
     if not added:
         return [
