@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 from sqlmodel import Session, select
 
 from adapters.console import ConsoleAdapter
@@ -215,3 +218,22 @@ def test_template_change_completes_confirmation(console: ConsoleAdapter, app: Ap
     assert status(app) == "awaiting_confirmation"
     out = say(console, "@bob: /contract confirm")
     assert "Agreement confirmed by all parties" in out
+
+
+def test_posts_go_to_the_shared_channel(console: ConsoleAdapter, app: App, tmp_path: Path) -> None:
+    prep = ConsoleAdapter(
+        app.core,
+        team_id="acme-beta",
+        channel_id="acme-prep",
+        user="alice",
+        out=io.StringIO(),
+        files_dir=tmp_path / "prep",
+        run_id="prep",
+    )
+    filled(console)
+    say(prep, "/accord channel #launch")
+    out = say(prep, "/contract recap")
+    assert "Accord → #launch:" in out
+    assert "Posted in the shared channel #launch." in out
+    out = say(prep, "/contract confirm")
+    assert "Accord → #launch:" in out and "@alice (Acme) confirmed for Acme" in out
