@@ -42,7 +42,12 @@ def test_simultaneous_confirmations_confirm_the_contract(app: App) -> None:
         barrier = threading.Barrier(2)
         errors: list[BaseException] = []
 
-        def confirm(user: str, channel: str = channel) -> None:
+        def confirm(
+            user: str,
+            channel: str = channel,
+            barrier: threading.Barrier = barrier,
+            errors: list[BaseException] = errors,
+        ) -> None:
             try:
                 barrier.wait(timeout=10)
                 key = f"{channel}:confirm:{user}"
