@@ -39,7 +39,7 @@ from bot.parsing import fold, split_first
 from bot.partnerships import party_of
 from bot.registry import CommandSpec, Registry
 from bot.types import Attachment, Reply, Visibility
-from storage.models import Contract, ContractTemplateTerm, ContractTerm, Party
+from storage.models import Contract, ContractTemplateTerm, ContractTerm, Partnership, Party
 from storage.models.contract import AWAITING, CONFIRMED, DRAFT, ENDED, SIGNED
 from storage.upsert import get_or_create
 
@@ -153,18 +153,24 @@ def _shared(ctx: Ctx, reply: Reply) -> list[Reply]:
     return replies
 
 
-def settle(ctx: Ctx, state: ContractState) -> list[Reply]:
-    """Move the status as the confirmations say; announce when all parties confirmed."""
+def move_status(session: Session, state: ContractState, now: datetime) -> str | None:
+    """Set the status the confirmations call for; return it when it changed."""
     contract_row = state.contract
     status = state.automatic_status()
     if status is None or status == contract_row.status:
-        return []
+        return None
     contract_row.status = status
-    contract_row.updated_at = ctx.now
-    ctx.session.add(contract_row)
-    if status != CONFIRMED:
+    contract_row.updated_at = now
+    session.add(contract_row)
+    if status == CONFIRMED:
+        reminders.cancel(session, contract_row, reminders.KIND_CONFIRM)
+    return status
+
+
+def settle(ctx: Ctx, state: ContractState) -> list[Reply]:
+    """Move the status as the confirmations say; announce when all parties confirmed."""
+    if move_status(ctx.session, state, ctx.now) != CONFIRMED:
         return []
-    reminders.cancel(ctx.session, contract_row, reminders.KIND_CONFIRM)
     return _shared(
         ctx,
         Reply(
@@ -172,7 +178,7 @@ def settle(ctx: Ctx, state: ContractState) -> list[Reply]:
             text=ctx.t(
                 "contract.all_confirmed",
                 parties=", ".join(p.name for p, _ in state.parties),
-                revision=contract_row.revision,
+                revision=state.contract.revision,
             ),
             footer=ctx.t("contract.next.confirmed"),
         ),
@@ -620,7 +626,7 @@ def _template_add(ctx: Ctx, arg: str) -> list[Reply]:
     )
     ctx.session.flush()
     replies = [Reply(text=ctx.t("contract.template_added", name=key))]
-    return replies + _settle_here(ctx) + _template_show(ctx)
+    return replies + _settle_team(ctx) + _template_show(ctx)
 
 
 def _template_remove(ctx: Ctx, arg: str) -> list[Reply]:
@@ -633,13 +639,30 @@ def _template_remove(ctx: Ctx, arg: str) -> list[Reply]:
             ctx.session.delete(row)
     ctx.session.flush()
     replies = [Reply(text=ctx.t("contract.template_removed", name=definition.key))]
-    return replies + _settle_here(ctx) + _template_show(ctx)
+    return replies + _settle_team(ctx) + _template_show(ctx)
 
 
-def _settle_here(ctx: Ctx) -> list[Reply]:
-    """A checklist change can complete (or reopen) this partnership's confirmation."""
-    contract_row = find_contract(ctx.session, ctx.tenant, ctx.partnership, lock=True)
-    return settle(ctx, state_of(ctx, contract_row)) if contract_row else []
+def _settle_team(ctx: Ctx) -> list[Reply]:
+    """A checklist change can complete (or reopen) the confirmation of every contract
+    of the team: this partnership's is announced here, the others move quietly."""
+    replies: list[Reply] = []
+    rows = ctx.session.exec(
+        select(Contract, Partnership)
+        .join(Partnership, col(Partnership.id) == col(Contract.partnership_id))
+        .where(
+            Contract.platform == ctx.tenant.platform,
+            Contract.team_id == ctx.tenant.team_id,
+            col(Contract.status).in_((AWAITING, CONFIRMED)),
+        )
+        .with_for_update(of=Contract)  # type: ignore[arg-type]
+    ).all()
+    for contract_row, partnership in rows:
+        if partnership.id == ctx.partnership.id:
+            replies += settle(ctx, state_of(ctx, contract_row))
+            continue
+        state = load_state(ctx.session, ctx.tenant, partnership, contract_row)
+        move_status(ctx.session, state, ctx.now)
+    return replies
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -692,7 +715,6 @@ def export_for_channel(
     from bot.i18n import translator
     from bot.partnerships import find_channel
     from bot.types import Tenant
-    from storage.models import Partnership
 
     tenant = Tenant(platform, team_id)
     channel = find_channel(session, tenant, channel_id)

@@ -76,3 +76,31 @@ def test_button_of_another_team_does_nothing(
     other._last_buttons = [("contract.confirm", f"{theirs.id}:1:{theirs.revision}")]
     out = say(other, "!1")
     assert "This button no longer does anything" in out
+
+
+def test_checklist_change_moves_every_partnership_of_the_team(
+    console: ConsoleAdapter, app: App, tmp_path: Path
+) -> None:
+    confirmed(console)
+    other = other_team(app, tmp_path)
+    confirmed(other)
+    second = ConsoleAdapter(
+        app.core,
+        team_id="acme-beta",
+        channel_id="second-launch",
+        user="alice",
+        out=io.StringIO(),
+        files_dir=tmp_path / "second",
+        run_id="second",
+    )
+    say(second, "/contract template add sla Service levels")
+    with Session(app.engine) as session:
+        statuses = {(c.team_id, c.partnership_id): c.status for c in session.exec(select(Contract))}
+    # The team's confirmed contract reopens; the other team's stays confirmed.
+    assert sorted(statuses.values()) == ["awaiting_confirmation", "confirmed"]
+    assert [s for (team, _), s in statuses.items() if team == "acme-beta"] == [
+        "awaiting_confirmation"
+    ]
+    say(second, "/contract template remove sla")
+    with Session(app.engine) as session:
+        assert {c.status for c in session.exec(select(Contract))} == {"confirmed"}
