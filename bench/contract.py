@@ -66,9 +66,9 @@ def figures(name: str, samples: list[float]) -> None:
     )
 
 
-def timed(fn: Callable[[], object]) -> float:
+def timed(fn: Callable[..., object], *args: object) -> float:
     start = time.perf_counter()
-    fn()
+    fn(*args)
     return time.perf_counter() - start
 
 
@@ -92,13 +92,13 @@ def run(label: str, engine: Engine, url: str) -> None:
             say("@alice: /accord party add Acme @alice")
             say("@bob: /accord party add Beta @bob")
             for term in TERMS:
-                samples["set"].append(timed(lambda t=term: say(f"@alice: /contract set {t}")))
-            samples["recap"].append(timed(lambda: say("/contract recap")))
+                samples["set"].append(timed(say, f"@alice: /contract set {term}"))
+            samples["recap"].append(timed(say, "/contract recap"))
             if n % 2:  # Acme confirms in half of them; every one still awaits Beta
-                samples["confirm"].append(timed(lambda: say("/contract confirm")))
+                samples["confirm"].append(timed(say, "/contract confirm"))
             if n < 20:
-                samples["md"].append(timed(lambda: say("/contract export md")))
-                samples["pdf"].append(timed(lambda: say("/contract export pdf")))
+                samples["md"].append(timed(say, "/contract export md"))
+                samples["pdf"].append(timed(say, "/contract export pdf"))
     for name, values in samples.items():
         commands = ("set", "recap", "confirm")
         figures(f"/contract {name}" if name in commands else f"export {name}", values)

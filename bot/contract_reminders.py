@@ -37,6 +37,7 @@ PING_EVERY = timedelta(days=3)
 RENEWAL_DAYS = (30, 7)
 RENEWAL_HOUR = time(9, 0)
 CONFIRM_ACTION = "contract.confirm"
+HOOK_CHUNK = 500
 
 
 def register(registry: Registry) -> None:
@@ -129,15 +130,34 @@ def start_confirm_pings(
 
 
 def ensure_confirm_pings(session: Session, now: datetime) -> None:
-    """Dispatcher hook: each contract awaiting confirmation has its next ping planned."""
+    """Dispatcher hook: each contract awaiting confirmation has its next ping planned.
+
+    Runs on every pass, so it reads the planned keys in one query per chunk and
+    writes only the missing rows (contract ids are global, so the keys are too).
+    """
     rows = session.exec(
         select(Contract, Partnership)
         .join(Partnership, col(Partnership.id) == col(Contract.partnership_id))
         .where(Contract.status == AWAITING, col(Contract.recap_at).is_not(None))
     ).all()
-    for contract, partnership in rows:
-        number = next_confirm_number(contract, now)
-        schedule_confirm_ping(session, contract, partnership.channel_id, number, now)
+    for start in range(0, len(rows), HOOK_CHUNK):
+        chunk = rows[start : start + HOOK_CHUNK]
+        wanted = {
+            _key(c, "confirm", c.recap_count, next_confirm_number(c, now)): (c, p)
+            for c, p in chunk
+        }
+        planned = set(
+            session.exec(
+                select(Notification.idempotency_key).where(
+                    Notification.kind == KIND_CONFIRM,
+                    col(Notification.idempotency_key).in_(list(wanted)),
+                )
+            ).all()
+        )
+        for key, (contract, partnership) in wanted.items():
+            if key not in planned:
+                number = next_confirm_number(contract, now)
+                schedule_confirm_ping(session, contract, partnership.channel_id, number, now)
 
 
 def schedule_renewal(
