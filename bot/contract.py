@@ -402,7 +402,12 @@ def confirm_button(ctx: Ctx, value: str) -> list[Reply]:
         )
     if revision != contract_row.revision:
         raise UserError("contract.errors.stale_recap")
-    return _confirm(ctx, contract_row, party)
+    replies = _confirm(ctx, contract_row, party)
+    # The pressed message becomes the recap as it stands: ticks, and only the
+    # buttons of the companies still to confirm.
+    card = recap_card(ctx, state_of(ctx, contract_row))
+    card.replace_original = True
+    return [card, *replies]
 
 
 def _own_party(ctx: Ctx) -> Party:

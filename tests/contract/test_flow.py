@@ -50,6 +50,11 @@ def test_whole_flow_two_companies(console: ConsoleAdapter, app: App) -> None:
     out = say(console, "@bob: !2")
     assert "@bob (Beta) confirmed for Beta: we understood the same thing" in out
     assert "Still to confirm: Acme." in out
+    # The pressed recap is updated in place: Beta ticked, only Acme's button left.
+    assert "Accord (updated) → #launch:" in out
+    assert "✅ Beta — @bob (Beta): confirmed by @bob (Beta) on 2026-03-02 10:00" in out
+    assert "[1] We understood the same thing (Acme)\n" in out
+    assert "(Beta)  [" not in out
     assert status(app) == "awaiting_confirmation"
 
     out = say(console, "@alice: /contract confirm")
