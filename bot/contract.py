@@ -332,15 +332,17 @@ def recap(ctx: Ctx) -> list[Reply]:
     state = complete_state(ctx, contract_row)
     if len(state.parties) < 2:
         raise UserError("contract.errors.need_two_parties")
-    contract_row.status = AWAITING
     contract_row.recap_count += 1
     contract_row.recap_at = ctx.now
     contract_row.updated_at = ctx.now
+    if not state.all_confirmed:
+        # A recap of an agreement already confirmed by all is a reminder of it,
+        # not a new round of confirmations.
+        contract_row.status = AWAITING
+        reminders.start_confirm_pings(ctx.session, contract_row, ctx.shared_channel_id, ctx.now)
     ctx.session.add(contract_row)
     ctx.session.flush()
-    reminders.start_confirm_pings(ctx.session, contract_row, ctx.shared_channel_id, ctx.now)
-    card = recap_card(ctx, state)
-    return _shared(ctx, card) + settle(ctx, state)
+    return _shared(ctx, recap_card(ctx, state))
 
 
 def recap_card(ctx: Ctx, state: ContractState) -> Reply:

@@ -242,3 +242,12 @@ def test_posts_go_to_the_shared_channel(console: ConsoleAdapter, app: App, tmp_p
     assert "Posted in the shared channel #launch." in out
     out = say(prep, "/contract confirm")
     assert "Accord → #launch:" in out and "@alice (Acme) confirmed for Acme" in out
+
+
+def test_recap_of_a_confirmed_agreement_changes_nothing(console: ConsoleAdapter, app: App) -> None:
+    confirmed(console)
+    out = say(console, "/contract recap")
+    assert "✅ Acme — @alice (Acme): confirmed by @alice (Acme)" in out
+    assert "We understood the same thing" not in out  # no button left to press
+    assert "Agreement confirmed by all parties" not in out
+    assert status(app) == "confirmed"
