@@ -14,9 +14,9 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
-from bot import contract
 from bot.app import App, build_app
 from bot.config import Settings
+from bot.contract import add_cli as add_contract_cli
 from bot.i18n import translator
 
 log = logging.getLogger("accord")
@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     decisions.add_argument("--format", choices=("csv", "md", "json"), default="md")
     decisions.add_argument("--lang", default="en")
     decisions.set_defaults(func=cmd_export_decisions)
-    contract.add_cli(export_sub)
+    add_contract_cli(export_sub)
 
     dispatch = sub.add_parser("dispatch", help="send due reminders and digests")
     dispatch.add_argument("--once", action="store_true", help="one pass, then exit")
