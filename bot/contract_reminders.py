@@ -38,6 +38,7 @@ RENEWAL_DAYS = (30, 7)
 RENEWAL_HOUR = time(9, 0)
 CONFIRM_ACTION = "contract.confirm"
 HOOK_CHUNK = 500
+BUTTON_NAME_MAX = 30
 
 
 def register(registry: Registry) -> None:
@@ -215,11 +216,16 @@ def _representatives(
     return lines, people(session, tenant, partnership, ids)
 
 
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def confirm_buttons(t: Translator, state: ContractState) -> list[Button]:
     contract = state.contract
     return [
         Button(
-            t("contract.confirm_button", party=party.name),
+            # Slack cuts button text at 75 characters, Discord at 80.
+            t("contract.confirm_button", party=_short(party.name, BUTTON_NAME_MAX)),
             CONFIRM_ACTION,
             f"{contract.id}:{party.id}:{contract.revision}",
             ButtonStyle.PRIMARY,
