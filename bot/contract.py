@@ -189,8 +189,10 @@ def settle(ctx: Ctx, state: ContractState) -> list[Reply]:
 
 
 def show(ctx: Ctx) -> list[Reply]:
-    contract_row, created = ensure_contract(ctx, lock=False)
+    contract_row, created = ensure_contract(ctx)
     state = state_of(ctx, contract_row)
+    # Companies join or the checklist changes between commands: the status follows.
+    moved = settle(ctx, state)
     t = ctx.t
     items = [_checklist_item(ctx, state, d) for d in state.checklist]
     sections = [_parties_line(ctx, state)]
@@ -205,7 +207,8 @@ def show(ctx: Ctx) -> list[Reply]:
             items=items,
             footer=_next_step(ctx, state),
             visibility=Visibility.EPHEMERAL,
-        )
+        ),
+        *moved,
     ]
 
 
@@ -456,6 +459,7 @@ def sign(ctx: Ctx, rest: str) -> list[Reply]:
         raise UserError("contract.errors.bad_link", link=rest.strip() or "—")
     if contract_row.status == ENDED:
         raise UserError("contract.errors.locked", status=_status(ctx, ENDED))
+    move_status(ctx.session, state_of(ctx, contract_row), ctx.now)
     if contract_row.status not in (CONFIRMED, SIGNED):
         raise UserError("contract.errors.not_confirmed", status=_status(ctx, contract_row.status))
     link = match.group(1)

@@ -251,3 +251,17 @@ def test_recap_of_a_confirmed_agreement_changes_nothing(console: ConsoleAdapter,
     assert "We understood the same thing" not in out  # no button left to press
     assert "Agreement confirmed by all parties" not in out
     assert status(app) == "confirmed"
+
+
+def test_a_company_joining_later_must_confirm_too(console: ConsoleAdapter, app: App) -> None:
+    confirmed(console)
+    say(console, "@carol: /accord party add Gamma @carol")
+    out = say(console, "/contract sign https://docs.example.com/x.pdf")
+    assert "every company must confirm it before it is signed" in out
+    out = say(console, "/contract")
+    assert "Partnership agreement — awaiting confirmation" in out
+    assert "— confirmed by Acme, Beta · awaiting Gamma" in out
+    assert status(app) == "awaiting_confirmation"
+    out = say(console, "@carol: /contract confirm")
+    assert "Agreement confirmed by all parties" in out
+    assert "Agreement signed" in say(console, "/contract sign https://docs.example.com/x.pdf")
