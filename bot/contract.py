@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from bot import contract_reminders as reminders
 from bot.context import Ctx
-from bot.contract_export import FORMATS, MIME, build_document, render
+from bot.contract_export import FORMATS, MIME, build_document, cmd_export_contract, render
 from bot.contract_terms import (
     DEFAULTS,
     SIGNATURE,
@@ -710,71 +708,3 @@ def add_cli(export_subparsers: argparse._SubParsersAction[argparse.ArgumentParse
     parser.add_argument("--lang", default="en")
     parser.add_argument("--output", help="write to this file instead of stdout")
     parser.set_defaults(func=cmd_export_contract)
-
-
-def export_for_channel(
-    session: Session,
-    platform: str,
-    team_id: str,
-    channel_id: str,
-    fmt: str,
-    lang: str,
-    zone: ZoneInfo,
-    now: datetime,
-) -> bytes | None:
-    """The contract of the partnership a channel belongs to, or None if it has none."""
-    from bot.i18n import translator
-    from bot.partnerships import find_channel
-    from bot.types import Tenant
-
-    tenant = Tenant(platform, team_id)
-    channel = find_channel(session, tenant, channel_id)
-    home = (channel.shared_channel_id if channel else None) or channel_id
-    partnership = session.exec(
-        select(Partnership).where(
-            Partnership.platform == platform,
-            Partnership.team_id == team_id,
-            col(Partnership.channel_id) == home,
-        )
-    ).first()
-    if partnership is None:
-        return None
-    contract_row = find_contract(session, tenant, partnership)
-    if contract_row is None:
-        return None
-    t = translator(lang)
-    doc = build_document(session, tenant, partnership, contract_row, t, zone, now)
-    return render(doc, fmt, t, now)
-
-
-def cmd_export_contract(args: argparse.Namespace, settings: object) -> int:
-    from bot.app import build_app
-    from bot.config import Settings
-
-    assert isinstance(settings, Settings)
-    app = build_app(settings)
-    try:
-        with app.session_factory() as session:
-            content = export_for_channel(
-                session,
-                args.platform,
-                args.team,
-                args.channel,
-                args.format,
-                args.lang,
-                ZoneInfo(settings.default_timezone),
-                app.clock.now(),
-            )
-    finally:
-        app.close()
-    if content is None:
-        where = f"{args.platform}/{args.team}"
-        print(f"no contract in channel {args.channel} of {where}", file=sys.stderr)
-        return 1
-    if args.output:
-        with open(args.output, "wb") as fh:
-            fh.write(content)
-    else:
-        sys.stdout.buffer.write(content)
-        sys.stdout.flush()
-    return 0

@@ -6,7 +6,9 @@ French accents and typographic apostrophes render; the PDF core fonts cannot.
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -15,8 +17,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from bot.contract_terms import SIGNATURE, ContractState, load_state
-from bot.i18n import Translator
+from bot.config import Settings
+from bot.contract_terms import SIGNATURE, ContractState, find_contract, load_state
+from bot.i18n import Translator, translator
+from bot.partnerships import find_channel
 from bot.types import Tenant
 from storage.models import Contract, Member, Partnership
 
@@ -197,3 +201,69 @@ def render(doc: ContractDocument, fmt: str, t: Translator, created: datetime) ->
     if fmt == "pdf":
         return to_pdf(doc, t, created)
     return to_markdown(doc, t).encode("utf-8")
+
+
+# -- operator export ------------------------------------------------------------
+
+
+def export_for_channel(
+    session: Session,
+    platform: str,
+    team_id: str,
+    channel_id: str,
+    fmt: str,
+    lang: str,
+    zone: ZoneInfo,
+    now: datetime,
+) -> bytes | None:
+    """The contract of the partnership a channel belongs to, or None if it has none."""
+    tenant = Tenant(platform, team_id)
+    channel = find_channel(session, tenant, channel_id)
+    home = (channel.shared_channel_id if channel else None) or channel_id
+    partnership = session.exec(
+        select(Partnership).where(
+            Partnership.platform == platform,
+            Partnership.team_id == team_id,
+            col(Partnership.channel_id) == home,
+        )
+    ).first()
+    if partnership is None:
+        return None
+    contract_row = find_contract(session, tenant, partnership)
+    if contract_row is None:
+        return None
+    t = translator(lang)
+    doc = build_document(session, tenant, partnership, contract_row, t, zone, now)
+    return render(doc, fmt, t, now)
+
+
+def cmd_export_contract(args: argparse.Namespace, settings: Settings) -> int:
+    """`accord export contract`: the file on stdout, or in `--output`."""
+    from bot.app import build_app  # the wiring imports every capability: not at import time
+
+    app = build_app(settings)
+    try:
+        with app.session_factory() as session:
+            content = export_for_channel(
+                session,
+                args.platform,
+                args.team,
+                args.channel,
+                args.format,
+                args.lang,
+                ZoneInfo(settings.default_timezone),
+                app.clock.now(),
+            )
+    finally:
+        app.close()
+    if content is None:
+        where = f"{args.platform}/{args.team}"
+        print(f"no contract in channel {args.channel} of {where}", file=sys.stderr)
+        return 1
+    if args.output:
+        with open(args.output, "wb") as fh:
+            fh.write(content)
+    else:
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+    return 0
