@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import logging
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -142,7 +143,7 @@ def to_markdown(doc: ContractDocument, t: Translator) -> str:
     for term in doc.terms:
         lines += [f"## {term.title}", ""]
         lines.append(term.text if term.text else f"_{t('contract.export.missing')}_")
-        lines += ["", f"*{t('contract.export.confirmed_heading')}: {term.confirmed_by}*", ""]
+        lines += ["", f"*{t('contract.export.confirmed_line', parties=term.confirmed_by)}*", ""]
     if doc.facts:
         lines += [f"## {t('contract.export.facts_heading')}", ""]
         lines += [f"- {fact}" for fact in doc.facts]
@@ -162,6 +163,9 @@ def font_path(bold: bool = False) -> Path:
 
 def to_pdf(doc: ContractDocument, t: Translator, created: datetime) -> bytes:
     from fpdf import FPDF  # imported here: only exports need it
+
+    # fontTools logs every glyph of the font subset at INFO.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
     pdf = FPDF(format="A4")
     pdf.set_creation_date(created)
@@ -187,7 +191,7 @@ def to_pdf(doc: ContractDocument, t: Translator, created: datetime) -> bytes:
     for term in doc.terms:
         write(term.title, 13, bold=True)
         write(term.text or t("contract.export.missing"), 11)
-        write(f"{t('contract.export.confirmed_heading')}: {term.confirmed_by}", 9, gap=4)
+        write(t("contract.export.confirmed_line", parties=term.confirmed_by), 9, gap=4)
     if doc.facts:
         write(t("contract.export.facts_heading"), 13, bold=True)
         for fact in doc.facts:
