@@ -239,7 +239,11 @@ def _parties_line(ctx: Ctx, state: ContractState) -> str:
     if not state.parties:
         return ctx.t("contract.no_parties")
     names = [
-        f"{party.name}: {', '.join(f'<@{u}>' for u in users) or '—'}"
+        ctx.t(
+            "contract.party_members",
+            name=party.name,
+            members=", ".join(f"<@{u}>" for u in users) or "—",
+        )
         for party, users in state.parties
     ]
     return ctx.t("contract.parties_line", parties="; ".join(names))

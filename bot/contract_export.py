@@ -68,7 +68,7 @@ def build_document(
 
     parties = [
         t(
-            "contract.export.party",
+            "contract.party_members",
             name=party.name,
             members=", ".join(names.get(u, u) for u in users) or "—",
         )

@@ -206,11 +206,22 @@ def _load(session: Session, row: Notification) -> tuple[Contract, Partnership] |
 
 
 def _representatives(
-    session: Session, tenant: Tenant, partnership: Partnership, state: ContractState, pending: bool
+    session: Session,
+    tenant: Tenant,
+    partnership: Partnership,
+    state: ContractState,
+    t: Translator,
+    *,
+    pending: bool,
 ) -> tuple[list[str], dict[str, str]]:
     rows = state.pending if pending else state.parties
     lines = [
-        f"{party.name}: " + (", ".join(f"<@{u}>" for u in users) or "—") for party, users in rows
+        t(
+            "contract.party_members",
+            name=party.name,
+            members=", ".join(f"<@{u}>" for u in users) or "—",
+        )
+        for party, users in rows
     ]
     ids = [u for _, users in rows for u in users]
     return lines, people(session, tenant, partnership, ids)
@@ -246,7 +257,7 @@ def render_confirm(session: Session, rows: list[Notification], ctx: RenderContex
     if not state.pending:
         return None
     t = Translator(ctx.lang)
-    items, names = _representatives(session, tenant, partnership, state, pending=True)
+    items, names = _representatives(session, tenant, partnership, state, t, pending=True)
     return Reply(
         title=t("contract.reminder.confirm_title"),
         text=t("contract.reminder.confirm_text"),
@@ -272,7 +283,7 @@ def render_renewal(session: Session, rows: list[Notification], ctx: RenderContex
     tenant = Tenant(contract.platform, contract.team_id)
     state = load_state(session, tenant, partnership, contract)
     t = Translator(ctx.lang)
-    items, names = _representatives(session, tenant, partnership, state, pending=False)
+    items, names = _representatives(session, tenant, partnership, state, t, pending=False)
     when = contract.end_date.strftime(t("format.date"))
     return Reply(
         title=t("contract.reminder.renewal_title", days=row.payload.get("days"), date=when),
