@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 from adapters.console import ConsoleAdapter
+from bot.app import App
 from tests.conftest import say
 
 PARTIES = (
@@ -31,4 +35,17 @@ def confirmed(console: ConsoleAdapter) -> str:
     """Filled, recapped and confirmed by both companies."""
     return filled(console) + say(
         console, "/contract recap", "@alice: /contract confirm", "@bob: /contract confirm"
+    )
+
+
+def console_in(app: App, tmp_path: Path, team_id: str, channel_id: str) -> ConsoleAdapter:
+    """Another console on the same bot: another team, or another channel."""
+    return ConsoleAdapter(
+        app.core,
+        team_id=team_id,
+        channel_id=channel_id,
+        user="alice",
+        out=io.StringIO(),
+        files_dir=tmp_path / f"{team_id}-{channel_id}",
+        run_id=f"{team_id}-{channel_id}",
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -11,7 +10,7 @@ from adapters.console import ConsoleAdapter
 from bot.app import App
 from storage.models import Contract, ContractConfirmation, Decision
 from tests.conftest import say
-from tests.contract.helpers import PARTIES, TERMS, confirmed, filled
+from tests.contract.helpers import PARTIES, TERMS, confirmed, console_in, filled
 
 
 def status(app: App) -> str:
@@ -226,15 +225,7 @@ def test_template_change_completes_confirmation(console: ConsoleAdapter, app: Ap
 
 
 def test_posts_go_to_the_shared_channel(console: ConsoleAdapter, app: App, tmp_path: Path) -> None:
-    prep = ConsoleAdapter(
-        app.core,
-        team_id="acme-beta",
-        channel_id="acme-prep",
-        user="alice",
-        out=io.StringIO(),
-        files_dir=tmp_path / "prep",
-        run_id="prep",
-    )
+    prep = console_in(app, tmp_path, "acme-beta", "acme-prep")
     filled(console)
     say(prep, "/accord channel #launch")
     out = say(prep, "/contract recap")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -11,19 +10,11 @@ from adapters.console import ConsoleAdapter
 from bot.app import App
 from storage.models import Contract, ContractTemplateTerm, ContractTerm
 from tests.conftest import say
-from tests.contract.helpers import confirmed
+from tests.contract.helpers import confirmed, console_in
 
 
 def other_team(app: App, tmp_path: Path) -> ConsoleAdapter:
-    return ConsoleAdapter(
-        app.core,
-        team_id="gamma-delta",
-        channel_id="launch",
-        user="alice",
-        out=io.StringIO(),
-        files_dir=tmp_path / "other",
-        run_id="other",
-    )
+    return console_in(app, tmp_path, "gamma-delta", "launch")
 
 
 def test_contracts_terms_and_templates_are_per_team(
@@ -84,15 +75,7 @@ def test_checklist_change_moves_every_partnership_of_the_team(
     confirmed(console)
     other = other_team(app, tmp_path)
     confirmed(other)
-    second = ConsoleAdapter(
-        app.core,
-        team_id="acme-beta",
-        channel_id="second-launch",
-        user="alice",
-        out=io.StringIO(),
-        files_dir=tmp_path / "second",
-        run_id="second",
-    )
+    second = console_in(app, tmp_path, "acme-beta", "second-launch")
     say(second, "/contract template add sla Service levels")
     with Session(app.engine) as session:
         statuses = {(c.team_id, c.partnership_id): c.status for c in session.exec(select(Contract))}
