@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from adapters import discord_adapter
 from bot.app import App, build_app
 from bot.config import Settings
+from bot.contract import add_cli as add_contract_cli
 from bot.i18n import translator
 
 log = logging.getLogger("accord")
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     decisions.add_argument("--format", choices=("csv", "md", "json"), default="md")
     decisions.add_argument("--lang", default="en")
     decisions.set_defaults(func=cmd_export_decisions)
+    add_contract_cli(export_sub)
 
     dispatch = sub.add_parser("dispatch", help="send due reminders and digests")
     dispatch.add_argument("--once", action="store_true", help="one pass, then exit")

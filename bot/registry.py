@@ -110,11 +110,12 @@ def _not_available(name: str) -> CommandSpec:
 
 
 def build_registry() -> Registry:
-    from bot import decisions, settings
+    from bot import contract, decisions, settings
 
     registry = Registry()
     settings.register(registry)
     decisions.register(registry)
+    contract.register(registry)
     # Capabilities still to come answer "not available yet" until they land.
     for name in ("plan", "match", "kpi", "digest", "contract"):
         if name not in registry.commands:

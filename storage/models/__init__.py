@@ -4,6 +4,12 @@ The imports are explicit so that `SQLModel.metadata` knows every table
 (Alembic autogenerate and the test schema check rely on it).
 """
 
+from storage.models.contract import (
+    Contract,
+    ContractConfirmation,
+    ContractTemplateTerm,
+    ContractTerm,
+)
 from storage.models.decisions import Decision
 from storage.models.notifications import Notification
 from storage.models.tenancy import (
@@ -19,6 +25,10 @@ from storage.models.tenancy import (
 
 __all__ = [
     "Channel",
+    "Contract",
+    "ContractConfirmation",
+    "ContractTemplateTerm",
+    "ContractTerm",
     "Counter",
     "Decision",
     "Member",
