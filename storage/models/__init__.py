@@ -5,6 +5,7 @@ The imports are explicit so that `SQLModel.metadata` knows every table
 """
 
 from storage.models.decisions import Decision
+from storage.models.kpi import DigestSchedule, KpiPoint, KpiToken, Metric, Objective
 from storage.models.notifications import Notification
 from storage.models.tenancy import (
     Channel,

@@ -1,0 +1,287 @@
+"""Figures of the metrics: totals, weekly sums, attribution, trend and projection.
+
+Aggregates are computed by the database (SUM ... GROUP BY with CASE per time
+window), never by loading points into Python: a digest pass reads 1,000,000
+points in a few seconds this way.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func
+from sqlmodel import Session, col, select
+
+from storage.models.kpi import KpiPoint, Metric, Objective
+from storage.models.tenancy import Partnership
+
+BAR_WIDTH = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Week:
+    """An ISO week in a time zone, with its bounds as aware UTC datetimes [start, end)."""
+
+    year: int
+    week: int
+    start: datetime
+    end: datetime
+    timezone: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.year}-W{self.week:02d}"
+
+    @property
+    def first_day(self) -> date:
+        return date.fromisocalendar(self.year, self.week, 1)
+
+    @property
+    def last_day(self) -> date:
+        return date.fromisocalendar(self.year, self.week, 7)
+
+    def previous(self) -> Week:
+        return iso_week(self.first_day - timedelta(days=7), self.timezone)
+
+    def next(self) -> Week:
+        return iso_week(self.first_day + timedelta(days=7), self.timezone)
+
+
+def local_midnight(day: date, timezone: str) -> datetime:
+    """The instant a local day starts, in UTC (DST-safe: zoneinfo resolves the offset)."""
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+
+
+def iso_week(day: date, timezone: str) -> Week:
+    year, week, _ = day.isocalendar()
+    monday = date.fromisocalendar(year, week, 1)
+    return Week(
+        year=year,
+        week=week,
+        start=local_midnight(monday, timezone),
+        end=local_midnight(monday + timedelta(days=7), timezone),
+        timezone=timezone,
+    )
+
+
+def week_of(when: datetime, timezone: str) -> Week:
+    return iso_week(when.astimezone(ZoneInfo(timezone)).date(), timezone)
+
+
+def reviewed_week(send_at: datetime, timezone: str) -> Week:
+    """The week a digest sent at `send_at` reviews.
+
+    Sent Monday to Wednesday, it reviews the week just finished; sent Thursday
+    to Sunday, the current week so far (a Friday digest is about this week).
+    """
+    local = send_at.astimezone(ZoneInfo(timezone))
+    return iso_week(local.date() - timedelta(days=3), timezone)
+
+
+# -- reading ---------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class MetricFigures:
+    metric: Metric
+    objective: Objective
+    this_week: float = 0.0
+    last_week: float = 0.0
+    cumulative: float = 0.0
+    first_at: datetime | None = None
+    # (partner, channel) -> this week's sum; None means unattributed.
+    breakdown: dict[tuple[str | None, str | None], float] = field(default_factory=dict)
+
+    @property
+    def by_partner(self) -> dict[str | None, float]:
+        out: dict[str | None, float] = defaultdict(float)
+        for (partner, _), value in self.breakdown.items():
+            out[partner] += value
+        return dict(out)
+
+    @property
+    def by_channel(self) -> dict[str | None, float]:
+        out: dict[str | None, float] = defaultdict(float)
+        for (_, channel), value in self.breakdown.items():
+            out[channel] += value
+        return dict(out)
+
+
+def objectives_and_metrics(
+    session: Session, partnership: Partnership
+) -> list[tuple[Objective, list[Metric]]]:
+    objectives = session.exec(
+        select(Objective)
+        .where(
+            Objective.platform == partnership.platform,
+            Objective.team_id == partnership.team_id,
+            Objective.partnership_id == partnership.id,
+        )
+        .order_by(col(Objective.id))
+    ).all()
+    metrics = session.exec(
+        select(Metric)
+        .where(
+            Metric.platform == partnership.platform,
+            Metric.team_id == partnership.team_id,
+            Metric.partnership_id == partnership.id,
+        )
+        .order_by(col(Metric.id))
+    ).all()
+    by_objective: dict[int, list[Metric]] = defaultdict(list)
+    for metric in metrics:
+        by_objective[metric.objective_id].append(metric)
+    return [(o, by_objective.get(o.id or 0, [])) for o in objectives]
+
+
+def _point_filter(partnership: Partnership, metric_ids: Sequence[int]):  # type: ignore[no-untyped-def]
+    return and_(
+        col(KpiPoint.platform) == partnership.platform,
+        col(KpiPoint.team_id) == partnership.team_id,
+        col(KpiPoint.metric_id).in_(metric_ids),
+    )
+
+
+def figures(
+    session: Session,
+    partnership: Partnership,
+    week: Week,
+    *,
+    breakdown: bool = True,
+) -> list[MetricFigures]:
+    """Every metric of a partnership for `week`: in objective order."""
+    pairs = objectives_and_metrics(session, partnership)
+    result = [MetricFigures(m, o) for o, metrics in pairs for m in metrics]
+    ids = [f.metric.id for f in result if f.metric.id is not None]
+    if not ids:
+        return result
+    by_id = {f.metric.id: f for f in result}
+    last = week.previous()
+    value = col(KpiPoint.value)
+    at = col(KpiPoint.at)
+    rows = session.execute(
+        select(
+            col(KpiPoint.metric_id),
+            func.sum(case((and_(at >= week.start, at < week.end), value), else_=0.0)),
+            func.sum(case((and_(at >= last.start, at < last.end), value), else_=0.0)),
+            func.sum(case((at < week.end, value), else_=0.0)),
+            func.min(at),
+        )
+        .where(_point_filter(partnership, ids))
+        .group_by(col(KpiPoint.metric_id))
+    ).all()
+    for metric_id, this_week, last_week, cumulative, first_at in rows:
+        f = by_id[metric_id]
+        f.this_week, f.last_week, f.cumulative = float(this_week), float(last_week), float(cumulative)
+        f.first_at = _aware(first_at)
+    if breakdown:
+        rows = session.execute(
+            select(
+                col(KpiPoint.metric_id),
+                col(KpiPoint.partner),
+                col(KpiPoint.channel),
+                func.sum(value),
+            )
+            .where(_point_filter(partnership, ids), at >= week.start, at < week.end)
+            .group_by(col(KpiPoint.metric_id), col(KpiPoint.partner), col(KpiPoint.channel))
+        ).all()
+        for metric_id, partner, channel, total in rows:
+            by_id[metric_id].breakdown[(partner, channel)] = float(total)
+    return result
+
+
+def totals(session: Session, partnership: Partnership, as_of: datetime) -> list[MetricFigures]:
+    """Cumulative totals up to `as_of` (the `/kpi` overview)."""
+    return figures(session, partnership, week_of(as_of, "UTC"), breakdown=False)
+
+
+def weekly_series(
+    session: Session, partnership: Partnership, metric_ids: Sequence[int], weeks: Sequence[Week]
+) -> dict[int, tuple[float, list[float]]]:
+    """metric id -> (sum before the first week, sum of each week), one SQL query."""
+    if not metric_ids or not weeks:
+        return {}
+    value = col(KpiPoint.value)
+    at = col(KpiPoint.at)
+    columns = [func.sum(case((at < weeks[0].start, value), else_=0.0))]
+    columns += [
+        func.sum(case((and_(at >= w.start, at < w.end), value), else_=0.0)) for w in weeks
+    ]
+    rows = session.execute(
+        select(col(KpiPoint.metric_id), *columns)
+        .where(_point_filter(partnership, metric_ids), at < weeks[-1].end)
+        .group_by(col(KpiPoint.metric_id))
+    ).all()
+    out = {int(m): (0.0, [0.0] * len(weeks)) for m in metric_ids}
+    for row in rows:
+        out[int(row[0])] = (float(row[1] or 0), [float(v or 0) for v in row[2:]])
+    return out
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite returns MIN() of a datetime column as text
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# -- trend -----------------------------------------------------------------------
+
+REACHED = "reached"
+ON_TRACK = "on_track"
+BEHIND = "behind"
+MISSED = "missed"
+NO_DATE = "no_date"
+NO_DATA = "no_data"
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    status: str
+    projected: float | None = None
+
+
+def trend(
+    total: float,
+    target: float,
+    started: datetime,
+    as_of: datetime,
+    target_date: date | None,
+    timezone: str,
+) -> Trend:
+    """Whether the pace so far reaches the target by its date (a straight line)."""
+    if target > 0 and total >= target:
+        return Trend(REACHED)
+    if target_date is None:
+        return Trend(NO_DATE)
+    deadline = local_midnight(target_date + timedelta(days=1), timezone)
+    if as_of >= deadline:
+        return Trend(MISSED)
+    if total <= 0:
+        return Trend(NO_DATA, 0.0)
+    # At least one day elapsed, so a first-hour burst does not project to the moon.
+    elapsed = max((as_of - started).total_seconds(), 86400.0)
+    remaining = (deadline - as_of).total_seconds()
+    projected = total + total / elapsed * remaining
+    return Trend(ON_TRACK if projected >= target else BEHIND, projected)
+
+
+def progress(total: float, target: float) -> float:
+    return 0.0 if target <= 0 else max(0.0, total / target)
+
+
+def progress_bar(ratio: float, width: int = BAR_WIDTH) -> str:
+    filled = min(width, round(min(ratio, 1.0) * width))
+    return "▓" * filled + "░" * (width - filled)
+
+
+def format_number(value: float) -> str:
+    """12, 12.5, 1 250 — thin spaces as thousands separators read well in both languages."""
+    if abs(value - round(value)) < 1e-9:
+        return f"{round(value):,}".replace(",", " ")
+    return f"{value:,.2f}".rstrip("0").rstrip(".").replace(",", " ")
