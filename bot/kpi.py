@@ -87,7 +87,16 @@ def kpi(ctx: Ctx) -> list[Reply]:
 
 
 def tokens(text: str) -> list[str]:
-    return _TOKEN_RE.findall(text)
+    """Words and quoted phrases; "1 000" (French thousands) stays one number."""
+    out: list[str] = []
+    for token in _TOKEN_RE.findall(text):
+        if out and re.fullmatch(r"\d{3}([.,]\d+)?[kKmM€$]?", token) and re.fullmatch(
+            r"[+-]?\d{1,3}( \d{3})*", out[-1]
+        ):
+            out[-1] += " " + token
+        else:
+            out.append(token)
+    return out
 
 
 def unquote(token: str) -> str:
