@@ -44,7 +44,7 @@ class IngestHandler:
         self.session_factory = session_factory
         self.clock = clock
 
-    async def __call__(self, request: web.Request) -> web.Response:
+    async def handle(self, request: web.Request) -> web.Response:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return _error(401, "kpi.points.bad_token")
@@ -75,7 +75,7 @@ class IngestHandler:
 
 
 def routes(session_factory: sessionmaker[Session], clock: Clock) -> list[web.RouteDef]:
-    return [web.post(PATH, IngestHandler(session_factory, clock))]
+    return [web.post(PATH, IngestHandler(session_factory, clock).handle)]
 
 
 def setups(app: App) -> list[AdapterSetup]:
