@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, tuple_
+from sqlalchemy import bindparam, delete, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -30,9 +30,11 @@ from bot.kpi_stats import (
     figures,
     format_number,
     iso_week,
+    objectives_and_metrics,
     progress,
     progress_bar,
     reviewed_week,
+    tenant_params,
     trend,
     weekly_series,
 )
@@ -42,6 +44,7 @@ from bot.types import Attachment, Reply, Visibility
 from storage.models import Channel, Decision, Notification, Partnership, Team
 from storage.models.kpi import DigestSchedule, Objective
 from storage.models.notifications import PENDING
+from storage.types import UTCDateTime
 from storage.upsert import get_or_create
 
 KIND = "kpi.digest"
@@ -49,10 +52,18 @@ CHART_WEEKS = 8
 MAX_DECISIONS = 10
 MAX_BREAKDOWN = 5
 WEEKDAYS = {
-    **{name: i for i, name in enumerate(
-        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))},
-    **{name: i for i, name in enumerate(
-        ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"))},
+    **{
+        name: i
+        for i, name in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        )
+    },
+    **{
+        name: i
+        for i, name in enumerate(
+            ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+        )
+    },
     **{name: i for i, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
     **{name: i for i, name in enumerate(("lun", "mar", "mer", "jeu", "ven", "sam", "dim"))},
 }
@@ -100,8 +111,12 @@ def ensure_schedule(ctx: Ctx) -> DigestSchedule:
 
 def describe(ctx: Ctx, schedule: DigestSchedule) -> str:
     day = ctx.t(f"kpi.digest.weekday.{schedule.weekday}")
-    when = ctx.t("kpi.digest.schedule", day=day, time=f"{schedule.hour:02d}:{schedule.minute:02d}",
-                 tz=ctx.tz.key)
+    when = ctx.t(
+        "kpi.digest.schedule",
+        day=day,
+        time=f"{schedule.hour:02d}:{schedule.minute:02d}",
+        tz=ctx.tz.key,
+    )
     return ctx.t("kpi.digest.schedule_paused", schedule=when) if schedule.paused else when
 
 
@@ -110,8 +125,12 @@ def configure(ctx: Ctx, rest: str) -> list[Reply]:
     schedule = ensure_schedule(ctx)
     words = [fold(w).rstrip(".,") for w in rest.split()]
     if not words:
-        return [Reply(text=ctx.t("kpi.digest.schedule_now", schedule=describe(ctx, schedule)),
-                      visibility=Visibility.EPHEMERAL)]
+        return [
+            Reply(
+                text=ctx.t("kpi.digest.schedule_now", schedule=describe(ctx, schedule)),
+                visibility=Visibility.EPHEMERAL,
+            )
+        ]
     if len(words) == 1 and words[0] in PAUSE_WORDS:
         schedule.paused = True
     elif len(words) == 1 and words[0] in RESUME_WORDS:
@@ -170,7 +189,9 @@ def _zone(name: str | None) -> ZoneInfo | None:
         return None
 
 
-def occurrences(schedule: DigestSchedule, zone: ZoneInfo, now: datetime) -> tuple[datetime, datetime]:
+def occurrences(
+    schedule: DigestSchedule, zone: ZoneInfo, now: datetime
+) -> tuple[datetime, datetime]:
     """The last scheduled send at or before `now` and the next one after, in UTC."""
     local = now.astimezone(zone)
     at = time(schedule.hour, schedule.minute)
@@ -273,6 +294,19 @@ def ensure_digest_rows(session: Session, now: datetime) -> None:
 # -- building the digest -----------------------------------------------------------
 
 
+_DECISIONS = (
+    select(Decision)
+    .where(
+        Decision.platform == bindparam("platform"),
+        Decision.team_id == bindparam("team_id"),
+        Decision.partnership_id == bindparam("partnership_id"),
+        Decision.created_at >= bindparam("week_start", type_=UTCDateTime()),
+        Decision.created_at < bindparam("week_end", type_=UTCDateTime()),
+    )
+    .order_by(col(Decision.number))
+)
+
+
 @dataclass(slots=True)
 class DigestData:
     partnership: Partnership
@@ -284,35 +318,18 @@ class DigestData:
 
 def compute(session: Session, partnership: Partnership, week: Week) -> DigestData:
     """Every figure of one digest: a handful of aggregate queries, whatever the points."""
-    objectives = list(
-        session.exec(
-            select(Objective)
-            .where(
-                Objective.platform == partnership.platform,
-                Objective.team_id == partnership.team_id,
-                Objective.partnership_id == partnership.id,
-            )
-            .order_by(col(Objective.id))
-        ).all()
-    )
+    pairs = objectives_and_metrics(session, partnership)
     decisions = list(
         session.exec(
-            select(Decision)
-            .where(
-                Decision.platform == partnership.platform,
-                Decision.team_id == partnership.team_id,
-                Decision.partnership_id == partnership.id,
-                Decision.created_at >= week.start,
-                Decision.created_at < week.end,
-            )
-            .order_by(col(Decision.number))
+            _DECISIONS,
+            params={**tenant_params(partnership), "week_start": week.start, "week_end": week.end},
         ).all()
     )
     return DigestData(
         partnership=partnership,
         week=week,
-        objectives=objectives,
-        figures=figures(session, partnership, week) if objectives else [],
+        objectives=[o for o, _ in pairs],
+        figures=figures(session, partnership, week, pairs=pairs) if pairs else [],
         decisions=decisions,
     )
 
@@ -324,14 +341,20 @@ def _change(t: Translator, this: float, last: float, unit: str) -> str:
     sign = "+" if delta > 0 else "−"
     amount = f"{sign}{format_number(abs(delta))} {unit}".strip()
     if last > 0:
-        return t("kpi.digest.change_pct", arrow="▲" if delta > 0 else "▼", amount=amount,
-                 percent=f"{sign}{round(abs(delta) / last * 100)}")
+        return t(
+            "kpi.digest.change_pct",
+            arrow="▲" if delta > 0 else "▼",
+            amount=amount,
+            percent=f"{sign}{round(abs(delta) / last * 100)}",
+        )
     return t("kpi.digest.change", arrow="▲" if delta > 0 else "▼", amount=amount)
 
 
 def _breakdown(t: Translator, values: dict[str | None, float]) -> str:
     ordered = sorted(values.items(), key=lambda kv: (-kv[1], kv[0] or "\uffff"))
-    shown = [f"{name or t('kpi.unattributed')} {format_number(v)}" for name, v in ordered[:MAX_BREAKDOWN]]
+    shown = [
+        f"{name or t('kpi.unattributed')} {format_number(v)}" for name, v in ordered[:MAX_BREAKDOWN]
+    ]
     if len(ordered) > MAX_BREAKDOWN:
         rest = sum(v for _, v in ordered[MAX_BREAKDOWN:])
         shown.append(t("kpi.digest.others", value=format_number(rest)))
@@ -359,8 +382,11 @@ def metric_block(t: Translator, f: MetricFigures, week: Week, as_of: datetime) -
             target=f"{format_number(m.target)} {unit}".strip(),
             bar=progress_bar(ratio),
             percent=round(ratio * 100),
-            trend=t(f"kpi.trend.{tr.status}",
-                    projected=f"{format_number(round(tr.projected or 0))} {unit}".strip(), date=day),
+            trend=t(
+                f"kpi.trend.{tr.status}",
+                projected=f"{format_number(round(tr.projected or 0))} {unit}".strip(),
+                date=day,
+            ),
         ),
     ]
     if f.breakdown:
@@ -396,13 +422,18 @@ def render(
         sections.append(t("kpi.digest.no_objectives"))
     if data.decisions:
         items = [
-            t("kpi.digest.decision_item", number=d.number,
-              text=d.text if len(d.text) <= 140 else d.text[:139] + "…")
+            t(
+                "kpi.digest.decision_item",
+                number=d.number,
+                text=d.text if len(d.text) <= 140 else d.text[:139] + "…",
+            )
             for d in data.decisions[:MAX_DECISIONS]
         ]
         if len(data.decisions) > MAX_DECISIONS:
             items.append(t("kpi.digest.more_decisions", count=len(data.decisions) - MAX_DECISIONS))
-        sections.append(t("kpi.digest.decisions_title", count=len(data.decisions)) + "\n" + "\n".join(items))
+        sections.append(
+            t("kpi.digest.decisions_title", count=len(data.decisions)) + "\n" + "\n".join(items)
+        )
     else:
         sections.append(t("kpi.digest.no_decisions"))
     if registry is not None:
@@ -518,8 +549,10 @@ def preview_command(ctx: Ctx) -> list[Reply]:
             DigestSchedule.channel_id == ctx.shared_channel_id,
         )
     ).first()
-    note = ctx.t("kpi.digest.preview_note", schedule=describe(ctx, schedule)) if schedule else ctx.t(
-        "kpi.digest.preview_note_none"
+    note = (
+        ctx.t("kpi.digest.preview_note", schedule=describe(ctx, schedule))
+        if schedule
+        else ctx.t("kpi.digest.preview_note_none")
     )
     reply.footer = f"{reply.footer}\n{note}" if reply.footer else note
     return [reply]

@@ -90,8 +90,10 @@ def tokens(text: str) -> list[str]:
     """Words and quoted phrases; "1 000" (French thousands) stays one number."""
     out: list[str] = []
     for token in _TOKEN_RE.findall(text):
-        if out and re.fullmatch(r"\d{3}([.,]\d+)?[kKmM€$]?", token) and re.fullmatch(
-            r"[+-]?\d{1,3}( \d{3})*", out[-1]
+        if (
+            out
+            and re.fullmatch(r"\d{3}([.,]\d+)?[kKmM€$]?", token)
+            and re.fullmatch(r"[+-]?\d{1,3}( \d{3})*", out[-1])
         ):
             out[-1] += " " + token
         else:
@@ -357,7 +359,9 @@ def log_value(ctx: Ctx, rest: str) -> list[Reply]:
         ],
         ctx.now,
     )
-    figures = next(f for f in totals(ctx.session, ctx.partnership, ctx.now) if f.metric.id == metric.id)
+    figures = next(
+        f for f in totals(ctx.session, ctx.partnership, ctx.now) if f.metric.id == metric.id
+    )
     return [
         Reply(
             text=ctx.t(

@@ -22,7 +22,9 @@ from bot.types import Tenant
 from storage.models import Channel, Team
 
 
-def _group(subparsers: argparse._SubParsersAction, name: str, help_text: str) -> argparse._SubParsersAction:  # type: ignore[type-arg]
+def _group(
+    subparsers: argparse._SubParsersAction, name: str, help_text: str
+) -> argparse._SubParsersAction:  # type: ignore[type-arg]
     """The sub-commands of `accord <name>`, shared with other capabilities that add to it."""
     parser = subparsers.choices.get(name)
     if parser is None:
@@ -104,7 +106,9 @@ def cmd_import_kpi(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"nothing imported: {len(failed.errors)} bad line(s)", file=sys.stderr)
                 return 1
             session.commit()
-        print(f"imported {result.stored} point(s), {result.duplicates} already there", file=sys.stderr)
+        print(
+            f"imported {result.stored} point(s), {result.duplicates} already there", file=sys.stderr
+        )
         return 0
     finally:
         app.close()
@@ -120,7 +124,9 @@ def cmd_digest_preview(args: argparse.Namespace, settings: Settings) -> int:
             channel = ensure_channel(session, tenant, args.channel, now)
             partnership = partnership_for(session, tenant, channel, now)
             rc = RenderContext(lang=lang, timezone=tz, now=now)
-            reply = preview(session, partnership, now, rc, app.registry, with_chart=args.chart is not None)
+            reply = preview(
+                session, partnership, now, rc, app.registry, with_chart=args.chart is not None
+            )
             session.rollback()  # a preview writes nothing
         print(reply.plain_text())
         if args.chart is not None:

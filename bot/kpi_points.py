@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.errors import UserError
 from bot.parsing import fold
@@ -269,7 +269,10 @@ def ingest(session: Session, token: str, payload: object, now: datetime) -> Stor
         metric = metrics.get(fold(name.strip()))
         if metric is None:
             raise PointError(
-                422, "kpi.points.unknown_metric", where=where, metric=name[:64],
+                422,
+                "kpi.points.unknown_metric",
+                where=where,
+                metric=name[:64],
                 known=", ".join(sorted(m.name for m in metrics.values())) or "—",
             )
         points.append(
@@ -330,8 +333,11 @@ def parse_csv(
                 LineError(
                     1,
                     "kpi.points.bad_header",
-                    {"missing": ", ".join(missing) or "—", "unknown": ", ".join(unknown) or "—",
-                     "columns": ",".join(CSV_COLUMNS)},
+                    {
+                        "missing": ", ".join(missing) or "—",
+                        "unknown": ", ".join(unknown) or "—",
+                        "columns": ",".join(CSV_COLUMNS),
+                    },
                 )
             ]
         )
@@ -353,7 +359,10 @@ def parse_csv(
             metric = metrics.get(fold(name))
             if metric is None:
                 raise PointError(
-                    422, "kpi.points.unknown_metric", where=where, metric=name[:64],
+                    422,
+                    "kpi.points.unknown_metric",
+                    where=where,
+                    metric=name[:64],
                     known=", ".join(sorted(m.name for m in metrics.values())) or "—",
                 )
             points.append(
@@ -400,4 +409,3 @@ def require_metric(session: Session, partnership: Partnership, name: str) -> Met
             known=", ".join(m.name for m in known) or "—",
         )
     return metric
-

@@ -11,13 +11,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, bindparam, case, func
 from sqlmodel import Session, col, select
 
 from storage.models.kpi import KpiPoint, Metric, Objective
 from storage.models.tenancy import Partnership
+from storage.types import UTCDateTime
 
 BAR_WIDTH = 10
 
@@ -111,39 +113,76 @@ class MetricFigures:
         return dict(out)
 
 
+# Statements are built once with bind parameters: building SQLAlchemy
+# expressions per digest cost more than running the queries.
+_point = KpiPoint.__table__.c  # type: ignore[attr-defined]
+_TENANT: tuple[Any, ...] = (
+    bindparam("platform"),
+    bindparam("team_id"),
+    bindparam("partnership_id"),
+)
+_OBJECTIVES = (
+    select(Objective)
+    .where(
+        Objective.platform == _TENANT[0],
+        Objective.team_id == _TENANT[1],
+        Objective.partnership_id == _TENANT[2],
+    )
+    .order_by(col(Objective.id))
+)
+_METRICS = (
+    select(Metric)
+    .where(
+        Metric.platform == _TENANT[0],
+        Metric.team_id == _TENANT[1],
+        Metric.partnership_id == _TENANT[2],
+    )
+    .order_by(col(Metric.id))
+)
+_POINTS_OF = and_(
+    _point.platform == bindparam("platform"),
+    _point.team_id == bindparam("team_id"),
+    _point.metric_id.in_(bindparam("ids", expanding=True)),
+)
+_WEEK_START = bindparam("week_start", type_=UTCDateTime())
+_WEEK_END = bindparam("week_end", type_=UTCDateTime())
+_LAST_START = bindparam("last_start", type_=UTCDateTime())
+_FIGURE_COLUMNS: list[Any] = [
+    _point.metric_id,
+    func.sum(
+        case((and_(_point.at >= _WEEK_START, _point.at < _WEEK_END), _point.value), else_=0.0)
+    ),
+    func.sum(
+        case((and_(_point.at >= _LAST_START, _point.at < _WEEK_START), _point.value), else_=0.0)
+    ),
+    func.sum(case((_point.at < _WEEK_END, _point.value), else_=0.0)),
+    func.min(_point.at),
+]
+_FIGURES = select(*_FIGURE_COLUMNS).where(_POINTS_OF).group_by(_point.metric_id)
+_BREAKDOWN = (
+    select(_point.metric_id, _point.partner, _point.channel, func.sum(_point.value))
+    .where(_POINTS_OF, _point.at >= _WEEK_START, _point.at < _WEEK_END)
+    .group_by(_point.metric_id, _point.partner, _point.channel)
+)
+
+
+def tenant_params(partnership: Partnership) -> dict[str, object]:
+    return {
+        "platform": partnership.platform,
+        "team_id": partnership.team_id,
+        "partnership_id": partnership.id,
+    }
+
+
 def objectives_and_metrics(
     session: Session, partnership: Partnership
 ) -> list[tuple[Objective, list[Metric]]]:
-    objectives = session.exec(
-        select(Objective)
-        .where(
-            Objective.platform == partnership.platform,
-            Objective.team_id == partnership.team_id,
-            Objective.partnership_id == partnership.id,
-        )
-        .order_by(col(Objective.id))
-    ).all()
-    metrics = session.exec(
-        select(Metric)
-        .where(
-            Metric.platform == partnership.platform,
-            Metric.team_id == partnership.team_id,
-            Metric.partnership_id == partnership.id,
-        )
-        .order_by(col(Metric.id))
-    ).all()
+    params = tenant_params(partnership)
+    objectives = session.exec(_OBJECTIVES, params=params).all()
     by_objective: dict[int, list[Metric]] = defaultdict(list)
-    for metric in metrics:
+    for metric in session.exec(_METRICS, params=params).all():
         by_objective[metric.objective_id].append(metric)
     return [(o, by_objective.get(o.id or 0, [])) for o in objectives]
-
-
-def _point_filter(partnership: Partnership, metric_ids: Sequence[int]):  # type: ignore[no-untyped-def]
-    return and_(
-        col(KpiPoint.platform) == partnership.platform,
-        col(KpiPoint.team_id) == partnership.team_id,
-        col(KpiPoint.metric_id).in_(metric_ids),
-    )
 
 
 def figures(
@@ -152,44 +191,31 @@ def figures(
     week: Week,
     *,
     breakdown: bool = True,
+    pairs: list[tuple[Objective, list[Metric]]] | None = None,
 ) -> list[MetricFigures]:
     """Every metric of a partnership for `week`: in objective order."""
-    pairs = objectives_and_metrics(session, partnership)
+    if pairs is None:
+        pairs = objectives_and_metrics(session, partnership)
     result = [MetricFigures(m, o) for o, metrics in pairs for m in metrics]
     ids = [f.metric.id for f in result if f.metric.id is not None]
     if not ids:
         return result
     by_id = {f.metric.id: f for f in result}
-    last = week.previous()
-    value = col(KpiPoint.value)
-    at = col(KpiPoint.at)
-    rows = session.execute(
-        select(
-            col(KpiPoint.metric_id),
-            func.sum(case((and_(at >= week.start, at < week.end), value), else_=0.0)),
-            func.sum(case((and_(at >= last.start, at < last.end), value), else_=0.0)),
-            func.sum(case((at < week.end, value), else_=0.0)),
-            func.min(at),
-        )
-        .where(_point_filter(partnership, ids))
-        .group_by(col(KpiPoint.metric_id))
-    ).all()
-    for metric_id, this_week, last_week, cumulative, first_at in rows:
+    params = {
+        "platform": partnership.platform,
+        "team_id": partnership.team_id,
+        "ids": ids,
+        "week_start": week.start,
+        "week_end": week.end,
+        "last_start": week.previous().start,
+    }
+    for metric_id, this_week, last_week, cumulative, first_at in session.execute(_FIGURES, params):
         f = by_id[metric_id]
-        f.this_week, f.last_week, f.cumulative = float(this_week), float(last_week), float(cumulative)
+        f.this_week, f.last_week = float(this_week or 0), float(last_week or 0)
+        f.cumulative = float(cumulative or 0)
         f.first_at = _aware(first_at)
     if breakdown:
-        rows = session.execute(
-            select(
-                col(KpiPoint.metric_id),
-                col(KpiPoint.partner),
-                col(KpiPoint.channel),
-                func.sum(value),
-            )
-            .where(_point_filter(partnership, ids), at >= week.start, at < week.end)
-            .group_by(col(KpiPoint.metric_id), col(KpiPoint.partner), col(KpiPoint.channel))
-        ).all()
-        for metric_id, partner, channel, total in rows:
+        for metric_id, partner, channel, total in session.execute(_BREAKDOWN, params):
             by_id[metric_id].breakdown[(partner, channel)] = float(total)
     return result
 
@@ -205,16 +231,15 @@ def weekly_series(
     """metric id -> (sum before the first week, sum of each week), one SQL query."""
     if not metric_ids or not weeks:
         return {}
-    value = col(KpiPoint.value)
-    at = col(KpiPoint.at)
+    value = _point.value
+    at = _point.at
     columns = [func.sum(case((at < weeks[0].start, value), else_=0.0))]
-    columns += [
-        func.sum(case((and_(at >= w.start, at < w.end), value), else_=0.0)) for w in weeks
-    ]
+    columns += [func.sum(case((and_(at >= w.start, at < w.end), value), else_=0.0)) for w in weeks]
     rows = session.execute(
-        select(col(KpiPoint.metric_id), *columns)
-        .where(_point_filter(partnership, metric_ids), at < weeks[-1].end)
-        .group_by(col(KpiPoint.metric_id))
+        select(_point.metric_id, *columns)
+        .where(_POINTS_OF, at < weeks[-1].end)
+        .group_by(_point.metric_id),
+        {"platform": partnership.platform, "team_id": partnership.team_id, "ids": list(metric_ids)},
     ).all()
     out = {int(m): (0.0, [0.0] * len(weeks)) for m in metric_ids}
     for row in rows:

@@ -16,16 +16,56 @@ from bot.parsing import fold
 # kind -> folded words or phrases that name it. Order matters: "story views"
 # must be found before "views".
 _VANITY: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("story_views", ("story views", "story view", "storyviews", "vues de story", "vues story",
-                     "vues stories", "vues de stories", "stories vues")),
-    ("likes", ("likes", "like", "j'aime", "jaime", "j aime", "reactions", "reaction", "coeurs",
-               "hearts", "favs", "favoris")),
-    ("views", ("views", "view", "vues", "vue", "pageviews", "page views", "pages vues",
-               "visionnages", "video views", "vues video")),
+    (
+        "story_views",
+        (
+            "story views",
+            "story view",
+            "storyviews",
+            "vues de story",
+            "vues story",
+            "vues stories",
+            "vues de stories",
+            "stories vues",
+        ),
+    ),
+    (
+        "likes",
+        (
+            "likes",
+            "like",
+            "j'aime",
+            "jaime",
+            "j aime",
+            "reactions",
+            "reaction",
+            "coeurs",
+            "hearts",
+            "favs",
+            "favoris",
+        ),
+    ),
+    (
+        "views",
+        (
+            "views",
+            "view",
+            "vues",
+            "vue",
+            "pageviews",
+            "page views",
+            "pages vues",
+            "visionnages",
+            "video views",
+            "vues video",
+        ),
+    ),
     ("impressions", ("impressions", "impression", "impr")),
     ("reach", ("reach", "portee", "couverture")),
-    ("followers", ("followers", "follower", "abonnes", "abonne", "fans", "subscribers",
-                   "subs", "audience")),
+    (
+        "followers",
+        ("followers", "follower", "abonnes", "abonne", "fans", "subscribers", "subs", "audience"),
+    ),
 )
 
 

@@ -4,8 +4,8 @@ The imports are explicit so that `SQLModel.metadata` knows every table
 (Alembic autogenerate and the test schema check rely on it).
 """
 
+from storage.models import kpi  # noqa: F401  (registers the KPI tables)
 from storage.models.decisions import Decision
-from storage.models.kpi import DigestSchedule, KpiPoint, KpiToken, Metric, Objective
 from storage.models.notifications import Notification
 from storage.models.tenancy import (
     Channel,

@@ -24,11 +24,24 @@ class RecordingNotifier:
         return f"msg-{len(self.posts)}"
 
 
-def console_for(app: App, tmp_path: Path, *, team: str = "acme-beta", channel: str = "launch",
-                user: str = "alice", locale: str | None = None) -> ConsoleAdapter:
+def console_for(
+    app: App,
+    tmp_path: Path,
+    *,
+    team: str = "acme-beta",
+    channel: str = "launch",
+    user: str = "alice",
+    locale: str | None = None,
+) -> ConsoleAdapter:
     return ConsoleAdapter(
-        app.core, team_id=team, channel_id=channel, user=user, locale=locale,
-        out=io.StringIO(), files_dir=tmp_path / "files", run_id=f"{team}-{channel}",
+        app.core,
+        team_id=team,
+        channel_id=channel,
+        user=user,
+        locale=locale,
+        out=io.StringIO(),
+        files_dir=tmp_path / "files",
+        run_id=f"{team}-{channel}",
     )
 
 

@@ -32,7 +32,9 @@ def test_objective_metric_log_and_overview_in_english(console: ConsoleAdapter, a
     with app.session_factory() as s:
         points = s.exec(select(KpiPoint).order_by(KpiPoint.id)).all()
         assert [(p.value, p.partner, p.channel, p.source) for p in points] == [
-            (12, "Beta", "newsletter", "chat"), (8, "Acme", None, "chat")]
+            (12, "Beta", "newsletter", "chat"),
+            (8, "Acme", None, "chat"),
+        ]
 
 
 def test_at_most_two_decisive_metrics(console: ConsoleAdapter, app: App) -> None:
@@ -78,8 +80,11 @@ def test_french_transcript(app: App, tmp_path: Path) -> None:
     assert "Objectif « Co-lancement printemps » ajouté." in out
     assert "« abonnés » ressemble à un indicateur de vanité" in out
     assert "les inscriptions, les conversions (achats) ou le chiffre d'affaires" in out
-    assert "Indicateur décisif inscriptions pour « Co-lancement printemps » : cible 1 000 d'ici le 30/04/2026." in out
-    assert "Noté 1 500 inscriptions le 01/03/2026 · partenaire non attribué · canal boutique." in out
+    assert "Indicateur décisif inscriptions pour « Co-lancement printemps » : cible 1 000" in out
+    assert "cible 1 000 d'ici le 30/04/2026." in out
+    assert (
+        "Noté 1 500 inscriptions le 01/03/2026 · partenaire non attribué · canal boutique." in out
+    )
     assert "Je ne sais pas lire la date « le 32 truc »" in out
     assert "cible atteinte ✅" in out
 

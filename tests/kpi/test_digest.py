@@ -23,14 +23,25 @@ from tests.kpi.helpers import RecordingNotifier, console_for, setup_launch
 
 
 def _dispatcher(app: App, notifier: RecordingNotifier, name: str = "d1") -> Dispatcher:
-    return Dispatcher(app.session_factory, app.registry, app.clock, {"console": notifier},
-                      default_timezone="Europe/Paris", name=name)
+    return Dispatcher(
+        app.session_factory,
+        app.registry,
+        app.clock,
+        {"console": notifier},
+        default_timezone="Europe/Paris",
+        name=name,
+    )
 
 
 def _digest_rows(app: App) -> list[Notification]:
     with app.session_factory() as s:
-        return list(s.exec(select(Notification).where(Notification.kind == "kpi.digest")
-                           .order_by(Notification.due_at)).all())
+        return list(
+            s.exec(
+                select(Notification)
+                .where(Notification.kind == "kpi.digest")
+                .order_by(Notification.due_at)
+            ).all()
+        )
 
 
 def test_digest_sent_once_per_week(console: ConsoleAdapter, app: App, clock: FixedClock) -> None:
@@ -59,7 +70,9 @@ def test_digest_sent_once_per_week(console: ConsoleAdapter, app: App, clock: Fix
     clock.set(datetime(2026, 3, 16, 8, 1, tzinfo=UTC))
     assert dispatcher.run_once().sent == 1  # next week's
     assert [r.idempotency_key for r in _digest_rows(app)][:2] == [
-        "kpi.digest:launch:2026-W10", "kpi.digest:launch:2026-W11"]
+        "kpi.digest:launch:2026-W10",
+        "kpi.digest:launch:2026-W11",
+    ]
 
 
 def test_digest_missed_during_downtime_is_sent_late(
@@ -109,7 +122,9 @@ def test_digest_includes_other_capabilities_sections(
 ) -> None:
     seen: list[DigestWeek] = []
 
-    def milestones(session, partnership: Partnership, week: DigestWeek, rc: RenderContext) -> list[str]:  # type: ignore[no-untyped-def]
+    def milestones(
+        session, partnership: Partnership, week: DigestWeek, rc: RenderContext
+    ) -> list[str]:  # type: ignore[no-untyped-def]
         seen.append(week)
         return [f"📅 Milestones due next week ({rc.lang})"]
 
@@ -137,8 +152,10 @@ def test_two_dispatchers_send_once(
     if app.engine.dialect.name != "postgresql":
         pytest.skip("several dispatchers need PostgreSQL (SQLite is one process)")
     for n in range(5):
-        say(console_for(app, request.getfixturevalue("tmp_path"), channel=f"c{n}"),
-            f'/kpi objective "Objective {n}"')
+        say(
+            console_for(app, request.getfixturevalue("tmp_path"), channel=f"c{n}"),
+            f'/kpi objective "Objective {n}"',
+        )
     clock.set(datetime(2026, 3, 9, 8, 5, tzinfo=UTC))
     notifier = RecordingNotifier()
     dispatchers = [_dispatcher(app, notifier, f"d{i}") for i in range(2)]

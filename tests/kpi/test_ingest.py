@@ -31,13 +31,16 @@ def _serve(app: App, scenario: Callable[[Post], Awaitable[None]]) -> None:
         port = runner.addresses[0][1]
         async with aiohttp.ClientSession() as http:
 
-            async def post(body: object, token: str | None, raw: bytes | None = None) -> tuple[int, dict[str, Any]]:
+            async def post(
+                body: object, token: str | None, raw: bytes | None = None
+            ) -> tuple[int, dict[str, Any]]:
                 headers = {"Content-Type": "application/json"}
                 if token is not None:
                     headers["Authorization"] = f"Bearer {token}"
                 data = raw if raw is not None else json.dumps(body).encode()
-                async with http.post(f"http://127.0.0.1:{port}/kpi/ingest", data=data,
-                                     headers=headers) as resp:
+                async with http.post(
+                    f"http://127.0.0.1:{port}/kpi/ingest", data=data, headers=headers
+                ) as resp:
                     return resp.status, await resp.json()
 
             try:
@@ -62,9 +65,22 @@ def _points(app: App) -> list[KpiPoint]:
 def test_ingest_stores_once_by_source_and_id(console: ConsoleAdapter, app: App) -> None:
     token = _token(console)
     batch = [
-        {"metric": "leads", "value": 3, "at": "2026-03-01T10:00:00+01:00",
-         "partner": "acme", "channel": "newsletter", "source": "crm", "id": "l-1"},
-        {"metric": "Leads", "value": "4", "at": "2026-03-01T11:00:00Z", "source": "crm", "id": "l-2"},
+        {
+            "metric": "leads",
+            "value": 3,
+            "at": "2026-03-01T10:00:00+01:00",
+            "partner": "acme",
+            "channel": "newsletter",
+            "source": "crm",
+            "id": "l-1",
+        },
+        {
+            "metric": "Leads",
+            "value": "4",
+            "at": "2026-03-01T11:00:00Z",
+            "source": "crm",
+            "id": "l-2",
+        },
     ]
 
     async def scenario(post: Post) -> None:
@@ -76,8 +92,10 @@ def test_ingest_stores_once_by_source_and_id(console: ConsoleAdapter, app: App) 
     _serve(app, scenario)
     points = _points(app)
     assert [(p.value, p.partner, p.channel, p.source, p.external_id) for p in points] == [
-        (3, "Acme", "newsletter", "crm", "l-1"), (4, None, None, "crm", "l-2"),
-        (1.5, None, None, "api", None)]
+        (3, "Acme", "newsletter", "crm", "l-1"),
+        (4, None, None, "crm", "l-2"),
+        (1.5, None, None, "api", None),
+    ]
 
 
 def test_ingest_refuses_and_stores_nothing(console: ConsoleAdapter, app: App) -> None:

@@ -22,13 +22,28 @@ def _setup(engine: Engine, team: str = "t1") -> tuple[Partnership, Metric]:
         p = Partnership(platform="console", team_id=team, channel_id="launch", created_at=NOW)
         s.add(p)
         s.flush()
-        o = Objective(platform="console", team_id=team, partnership_id=p.id, name="Launch",
-                      name_key="launch", created_by="u", created_at=NOW)
+        o = Objective(
+            platform="console",
+            team_id=team,
+            partnership_id=p.id,
+            name="Launch",
+            name_key="launch",
+            created_by="u",
+            created_at=NOW,
+        )
         s.add(o)
         s.flush()
-        m = Metric(platform="console", team_id=team, partnership_id=p.id, objective_id=o.id,
-                   name="leads", name_key="leads", target=100, created_by="u",
-                   created_at=datetime(2026, 2, 1, tzinfo=UTC))
+        m = Metric(
+            platform="console",
+            team_id=team,
+            partnership_id=p.id,
+            objective_id=o.id,
+            name="leads",
+            name_key="leads",
+            target=100,
+            created_by="u",
+            created_at=datetime(2026, 2, 1, tzinfo=UTC),
+        )
         s.add(m)
         s.commit()
         return p, m
@@ -71,8 +86,14 @@ def test_attribution_totals_add_up(engine: Engine) -> None:
     p, m = _setup(engine)
     factory = db.make_session_factory(engine)
     at = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
-    rows = [("Acme", "newsletter", 5), ("Acme", "shop", 7), ("Beta", "newsletter", 11),
-            (None, None, 2), ("Beta", None, 3), ("Acme", "newsletter", 1)]
+    rows = [
+        ("Acme", "newsletter", 5),
+        ("Acme", "shop", 7),
+        ("Beta", "newsletter", 11),
+        (None, None, 2),
+        ("Beta", None, 3),
+        ("Acme", "newsletter", 1),
+    ]
     with factory() as s:
         store_points(s, [NewPoint(m, v, at, partner=pa, channel=ch) for pa, ch, v in rows], NOW)
         s.commit()
@@ -89,8 +110,14 @@ def test_weekly_series_and_tenant_isolation(engine: Engine) -> None:
     p2, m2 = _setup(engine, "t2")
     factory = db.make_session_factory(engine)
     with factory() as s:
-        store_points(s, [NewPoint(m, 2, datetime(2026, 2, 3, tzinfo=UTC)),
-                         NewPoint(m, 3, datetime(2026, 3, 3, tzinfo=UTC))], NOW)
+        store_points(
+            s,
+            [
+                NewPoint(m, 2, datetime(2026, 2, 3, tzinfo=UTC)),
+                NewPoint(m, 3, datetime(2026, 3, 3, tzinfo=UTC)),
+            ],
+            NOW,
+        )
         store_points(s, [NewPoint(m2, 50, datetime(2026, 3, 3, tzinfo=UTC))], NOW)
         s.commit()
         weeks = [iso_week(date(2026, 2, 23), "UTC"), iso_week(date(2026, 3, 2), "UTC")]
@@ -106,11 +133,24 @@ def test_store_points_is_idempotent_by_source_and_id(engine: Engine) -> None:
     factory = db.make_session_factory(engine)
     at = datetime(2026, 3, 3, tzinfo=UTC)
     with factory() as s:
-        first = store_points(s, [NewPoint(m, 1, at, source="crm", external_id="a"),
-                                 NewPoint(m, 1, at, source="crm", external_id="b")], NOW)
-        again = store_points(s, [NewPoint(m, 1, at, source="crm", external_id="a"),
-                                 NewPoint(m, 1, at, source="shop", external_id="a"),
-                                 NewPoint(m, 1, at), NewPoint(m, 1, at)], NOW)
+        first = store_points(
+            s,
+            [
+                NewPoint(m, 1, at, source="crm", external_id="a"),
+                NewPoint(m, 1, at, source="crm", external_id="b"),
+            ],
+            NOW,
+        )
+        again = store_points(
+            s,
+            [
+                NewPoint(m, 1, at, source="crm", external_id="a"),
+                NewPoint(m, 1, at, source="shop", external_id="a"),
+                NewPoint(m, 1, at),
+                NewPoint(m, 1, at),
+            ],
+            NOW,
+        )
         s.commit()
     assert (first.stored, first.duplicates) == (2, 0)
     assert (again.stored, again.duplicates) == (3, 1)

@@ -30,8 +30,21 @@ def test_vanity_names_in_french_and_english(name: str, kind: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["leads", "clicks", "clics", "sign-ups", "inscriptions", "conversions", "achats",
-     "purchases", "revenue", "chiffre-affaires", "preview", "overview", "unlikely"],
+    [
+        "leads",
+        "clicks",
+        "clics",
+        "sign-ups",
+        "inscriptions",
+        "conversions",
+        "achats",
+        "purchases",
+        "revenue",
+        "chiffre-affaires",
+        "preview",
+        "overview",
+        "unlikely",
+    ],
 )
 def test_actionable_metrics_are_not_vanity(name: str) -> None:
     assert vanity.detect(name) is None

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import storage.types
 
@@ -20,7 +20,7 @@ down_revision: str | Sequence[str] | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_str = sqlmodel.sql.sqltypes.AutoString
+_str = AutoString
 
 
 def _tenant() -> list[sa.Column]:
@@ -66,9 +66,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("partnership_id", "name_key", name="uq_kpi_metric_name"),
     )
-    op.create_index(
-        "ix_kpi_metric_tenant", "kpi_metric", ["platform", "team_id", "partnership_id"]
-    )
+    op.create_index("ix_kpi_metric_tenant", "kpi_metric", ["platform", "team_id", "partnership_id"])
     op.create_table(
         "kpi_point",
         *_tenant(),
