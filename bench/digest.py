@@ -148,6 +148,11 @@ def generate(engine: Engine) -> None:
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
+        if dialect == "sqlite":
+            # The engine's connections run in autocommit (storage.db says BEGIN
+            # IMMEDIATE itself): one explicit transaction, no fsync, for the load.
+            cur.execute("PRAGMA synchronous=OFF")
+            cur.execute("BEGIN")
         for table, (cols, rows) in sqls.items():
             marks = ", ".join(["%s" if dialect != "sqlite" else "?"] * len(rows[0]))
             cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
@@ -157,11 +162,10 @@ def generate(engine: Engine) -> None:
                     copy.write_row(row)
             cur.execute("ANALYZE")
         else:
-            # A throw-away database: no fsync while loading.
-            cur.execute("PRAGMA synchronous=OFF")
             cur.executemany(
                 f"INSERT INTO kpi_point ({point_cols}) VALUES ({', '.join('?' * 12)})", points()
             )
+            cur.execute("COMMIT")
             cur.execute("ANALYZE")
         raw.commit()
     finally:

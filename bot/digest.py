@@ -109,6 +109,18 @@ def ensure_schedule(ctx: Ctx) -> DigestSchedule:
     )
 
 
+def schedule_of(
+    session: Session, platform: str, team_id: str, channel_id: str
+) -> DigestSchedule | None:
+    return session.exec(
+        select(DigestSchedule).where(
+            DigestSchedule.platform == platform,
+            DigestSchedule.team_id == team_id,
+            DigestSchedule.channel_id == channel_id,
+        )
+    ).first()
+
+
 def describe(ctx: Ctx, schedule: DigestSchedule) -> str:
     day = ctx.t(f"kpi.digest.weekday.{schedule.weekday}")
     when = ctx.t(
@@ -507,13 +519,7 @@ def render_notification(
         row.team_id,
     ):
         return None
-    schedule = session.exec(
-        select(DigestSchedule).where(
-            DigestSchedule.platform == row.platform,
-            DigestSchedule.team_id == row.team_id,
-            DigestSchedule.channel_id == row.channel_id,
-        )
-    ).first()
+    schedule = schedule_of(session, row.platform, row.team_id, row.channel_id)
     if schedule is not None and schedule.paused:
         return None
     data = compute(session, partnership, week_from_payload(row.payload))
@@ -542,13 +548,9 @@ def preview_command(ctx: Ctx) -> list[Reply]:
         raise UserError("kpi.digest.errors.unknown_subcommand", sub=sub)
     rc = RenderContext(lang=ctx.lang, timezone=ctx.tz.key, now=ctx.now)
     reply = preview(ctx.session, ctx.partnership, ctx.now, rc, ctx.registry)
-    schedule = ctx.session.exec(
-        select(DigestSchedule).where(
-            DigestSchedule.platform == ctx.tenant.platform,
-            DigestSchedule.team_id == ctx.tenant.team_id,
-            DigestSchedule.channel_id == ctx.shared_channel_id,
-        )
-    ).first()
+    schedule = schedule_of(
+        ctx.session, ctx.tenant.platform, ctx.tenant.team_id, ctx.shared_channel_id
+    )
     note = (
         ctx.t("kpi.digest.preview_note", schedule=describe(ctx, schedule))
         if schedule

@@ -32,6 +32,7 @@ from bot.kpi_stats import (
     MetricFigures,
     Trend,
     format_number,
+    objectives_and_metrics,
     progress,
     progress_bar,
     totals,
@@ -145,16 +146,8 @@ def find_objective(ctx: Ctx, name: str) -> Objective | None:
 
 
 def objective_names(ctx: Ctx) -> str:
-    names = ctx.session.exec(
-        select(Objective.name)
-        .where(
-            Objective.platform == ctx.tenant.platform,
-            Objective.team_id == ctx.tenant.team_id,
-            Objective.partnership_id == ctx.partnership.id,
-        )
-        .order_by(col(Objective.id))
-    ).all()
-    return ", ".join(f"“{n}”" for n in names) or "—"
+    pairs = objectives_and_metrics(ctx.session, ctx.partnership)
+    return ", ".join(f"“{o.name}”" for o, _ in pairs) or "—"
 
 
 def add_objective(ctx: Ctx, rest: str) -> list[Reply]:
@@ -386,16 +379,9 @@ def log_value(ctx: Ctx, rest: str) -> list[Reply]:
 
 
 def overview(ctx: Ctx) -> list[Reply]:
-    figures = totals(ctx.session, ctx.partnership, ctx.now)
-    objectives = ctx.session.exec(
-        select(Objective)
-        .where(
-            Objective.platform == ctx.tenant.platform,
-            Objective.team_id == ctx.tenant.team_id,
-            Objective.partnership_id == ctx.partnership.id,
-        )
-        .order_by(col(Objective.id))
-    ).all()
+    pairs = objectives_and_metrics(ctx.session, ctx.partnership)
+    objectives = [o for o, _ in pairs]
+    figures = totals(ctx.session, ctx.partnership, ctx.now, pairs=pairs)
     if not objectives:
         return [Reply(text=ctx.t("kpi.none_yet"), visibility=Visibility.EPHEMERAL)]
     sections = []

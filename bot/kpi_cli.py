@@ -16,10 +16,10 @@ from bot.config import Settings
 from bot.digest import preview
 from bot.i18n import translator
 from bot.kpi_points import ImportFailed, import_csv
-from bot.partnerships import ensure_channel, ensure_team, partnership_for
+from bot.partnerships import ensure_channel, ensure_team, find_channel, partnership_for
 from bot.registry import RenderContext
 from bot.types import Tenant
-from storage.models import Channel, Team
+from storage.models import Team
 
 
 def _group(
@@ -64,13 +64,7 @@ def _where(app: App, args: argparse.Namespace) -> tuple[str, str]:
     from sqlmodel import select
 
     with app.session_factory() as session:
-        channel = session.exec(
-            select(Channel).where(
-                Channel.platform == args.platform,
-                Channel.team_id == args.team,
-                Channel.channel_id == args.channel,
-            )
-        ).first()
+        channel = find_channel(session, Tenant(args.platform, args.team), args.channel)
         team = session.exec(
             select(Team).where(Team.platform == args.platform, Team.team_id == args.team)
         ).first()

@@ -243,6 +243,22 @@ def _value(raw: object, where: str) -> float:
     return value
 
 
+def _known_metric(metrics: Mapping[str, Metric], name: str, where: str) -> Metric:
+    name = name.strip()
+    if not name:
+        raise PointError(400, "kpi.points.no_metric", where=where)
+    metric = metrics.get(fold(name))
+    if metric is None:
+        raise PointError(
+            422,
+            "kpi.points.unknown_metric",
+            where=where,
+            metric=name[:64],
+            known=", ".join(sorted(m.name for m in metrics.values())) or "—",
+        )
+    return metric
+
+
 def ingest(session: Session, token: str, payload: object, now: datetime) -> Stored:
     """Validate and store the points of one `POST /kpi/ingest` body, or raise PointError."""
     owner = token_owner(session, token)
@@ -264,20 +280,9 @@ def ingest(session: Session, token: str, payload: object, now: datetime) -> Stor
         if not isinstance(item, dict):
             raise PointError(400, "kpi.points.not_object", where=where)
         name = item.get("metric")
-        if not isinstance(name, str) or not name.strip():
-            raise PointError(400, "kpi.points.no_metric", where=where)
-        metric = metrics.get(fold(name.strip()))
-        if metric is None:
-            raise PointError(
-                422,
-                "kpi.points.unknown_metric",
-                where=where,
-                metric=name[:64],
-                known=", ".join(sorted(m.name for m in metrics.values())) or "—",
-            )
         points.append(
             NewPoint(
-                metric=metric,
+                metric=_known_metric(metrics, name if isinstance(name, str) else "", where),
                 value=_value(item.get("value"), where),
                 at=parse_instant(item.get("at"), where),
                 partner=clean_label(_optional_text(item, "partner", where, MAX_TEXT), parties),
@@ -353,21 +358,9 @@ def parse_csv(
         try:
             if None in row:  # more cells than columns
                 raise PointError(400, "kpi.points.extra_cells", where=where)
-            name = (row.get("metric") or "").strip()
-            if not name:
-                raise PointError(400, "kpi.points.no_metric", where=where)
-            metric = metrics.get(fold(name))
-            if metric is None:
-                raise PointError(
-                    422,
-                    "kpi.points.unknown_metric",
-                    where=where,
-                    metric=name[:64],
-                    known=", ".join(sorted(m.name for m in metrics.values())) or "—",
-                )
             points.append(
                 NewPoint(
-                    metric=metric,
+                    metric=_known_metric(metrics, row.get("metric") or "", where),
                     value=_value(row.get("value") or "", where),
                     at=_csv_instant(row.get("date") or "", zone, where),
                     partner=clean_label(_optional_text(row, "partner", where, MAX_TEXT), parties),

@@ -220,9 +220,14 @@ def figures(
     return result
 
 
-def totals(session: Session, partnership: Partnership, as_of: datetime) -> list[MetricFigures]:
-    """Cumulative totals up to `as_of` (the `/kpi` overview)."""
-    return figures(session, partnership, week_of(as_of, "UTC"), breakdown=False)
+def totals(
+    session: Session,
+    partnership: Partnership,
+    as_of: datetime,
+    pairs: list[tuple[Objective, list[Metric]]] | None = None,
+) -> list[MetricFigures]:
+    """Cumulative totals up to the end of `as_of`'s week (the `/kpi` overview)."""
+    return figures(session, partnership, week_of(as_of, "UTC"), breakdown=False, pairs=pairs)
 
 
 def weekly_series(
