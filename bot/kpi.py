@@ -9,7 +9,7 @@ brought it.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import dateparser
 from sqlalchemy import func
@@ -127,8 +127,17 @@ def parse_date(ctx: Ctx, text: str, *, prefer: str) -> datetime:
     return parsed
 
 
+_END_OF_RE = re.compile(r"^(?:(?:the )?end of|fin(?: de| d['’])?)\s*(.+)$", re.IGNORECASE)
+
+
 def parse_day(ctx: Ctx, text: str, *, prefer: str) -> date:
-    return parse_date(ctx, text, prefer=prefer).astimezone(ctx.tz).date()
+    """A local date; "end of June" / "fin juin" is the month's last day."""
+    end_of = _END_OF_RE.match(text.strip())
+    if end_of is None:
+        return parse_date(ctx, text, prefer=prefer).astimezone(ctx.tz).date()
+    day = parse_date(ctx, end_of.group(1), prefer=prefer).astimezone(ctx.tz).date()
+    following = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+    return following - timedelta(days=1)
 
 
 # -- objectives and metrics -------------------------------------------------------

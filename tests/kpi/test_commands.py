@@ -41,10 +41,10 @@ def test_at_most_two_decisive_metrics(console: ConsoleAdapter, app: App) -> None
     setup_launch(console)
     out = say(
         console,
-        '/kpi metric "Spring co-launch" revenue target 20000€',
+        '/kpi metric "Spring co-launch" revenue target 20000€ by end of March',
         '/kpi metric "Spring co-launch" signups target 300',
     )
-    assert "target 20 000 €" in out
+    assert "revenue for “Spring co-launch”: target 20 000 € by 2026-03-31." in out
     assert "“Spring co-launch” already has 2 decisive metrics (leads, revenue)." in out
     assert "more metrics blur what success means" in out
     with app.session_factory() as s:
