@@ -135,9 +135,15 @@ def parse_day(ctx: Ctx, text: str, *, prefer: str) -> date:
     end_of = _END_OF_RE.match(text.strip())
     if end_of is None:
         return parse_date(ctx, text, prefer=prefer).astimezone(ctx.tz).date()
-    day = parse_date(ctx, end_of.group(1), prefer=prefer).astimezone(ctx.tz).date()
+    day = parse_date(ctx, end_of.group(1), prefer="current_period").astimezone(ctx.tz).date()
     following = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-    return following - timedelta(days=1)
+    last = following - timedelta(days=1)
+    if prefer == "future" and last < ctx.now.astimezone(ctx.tz).date():
+        # "end of June" said in November means next June.
+        last = (last.replace(day=1).replace(year=last.year + 1) + timedelta(days=32)).replace(
+            day=1
+        ) - timedelta(days=1)
+    return last
 
 
 # -- objectives and metrics -------------------------------------------------------
