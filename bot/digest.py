@@ -235,7 +235,11 @@ def ensure_digest_rows(session: Session, now: datetime) -> None:
     zones: dict[tuple[str, str, str], str | None] = {}
     for ch in session.exec(select(Channel).where(col(Channel.channel_id).in_(channel_ids))):
         zones[(ch.platform, ch.team_id, ch.channel_id)] = ch.timezone
-    team_zones = {(t.platform, t.team_id): t.timezone for t in session.exec(select(Team))}
+    team_ids = sorted({s.team_id for s in schedules})
+    team_zones = {
+        (t.platform, t.team_id): t.timezone
+        for t in session.exec(select(Team).where(col(Team.team_id).in_(team_ids)))
+    }
     wanted: dict[tuple[str, str, str], dict[str, object]] = {}
     for s in schedules:
         zone = (

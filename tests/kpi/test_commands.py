@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from adapters.console import ConsoleAdapter
 from bot.app import App
+from storage.models import ProcessedRequest
 from storage.models.kpi import KpiPoint, KpiToken, Metric
 from tests.conftest import say
 from tests.kpi.helpers import console_for, setup_launch
@@ -117,6 +118,10 @@ def test_token_needs_a_party_and_is_stored_hashed(console: ConsoleAdapter, app: 
         row = s.exec(select(KpiToken)).one()
         assert token not in row.token_hash and len(row.token_hash) == 64
         old = row.token_hash
+        # The core keeps replies for platform retries: never the token in clear.
+        receipts = s.exec(select(ProcessedRequest)).all()
+        assert receipts and all(token not in (r.replies_json or "") for r in receipts)
+        assert any("acc_kpi_…" in (r.replies_json or "") for r in receipts)
     out = say(console, "/kpi token", "/kpi token rotate")
     assert "cannot be shown again" in out
     with app.session_factory() as s:

@@ -173,3 +173,18 @@ def test_two_dispatchers_send_once(
     # Monday 2 March's occurrence predates the schedules: only 9 March is owed.
     assert sorted(p[1] for p in notifier.posts) == [f"c{n}" for n in range(5)]
     assert all(r.status == SENT for r in _digest_rows(app) if r.due_at <= clock.now())
+
+
+def test_same_channel_id_in_two_teams_gets_two_digests(
+    app: App, clock: FixedClock, tmp_path: Path
+) -> None:
+    a, b = (console_for(app, tmp_path, team=team) for team in ("team-a", "team-b"))
+    setup_launch(a)
+    setup_launch(b)
+    say(b, "/kpi log leads 7")
+    clock.set(datetime(2026, 3, 9, 8, 1, tzinfo=UTC))
+    notifier = RecordingNotifier()
+    assert _dispatcher(app, notifier).run_once().sent == 2
+    texts = {team: reply.plain_text() for team, _, reply, _ in notifier.posts}
+    assert "leads: 0 this week" in texts["team-a"]  # team-b's figure stays in team-b
+    assert "leads: 7 this week" in texts["team-b"]
