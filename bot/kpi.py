@@ -227,7 +227,11 @@ def add_metric(ctx: Ctx, rest: str) -> list[Reply]:
             raise UserError("kpi.errors.metric_usage")
         target_date = parse_day(ctx, " ".join(after[1:]), prefer="future")
         if target_date < ctx.now.astimezone(ctx.tz).date():
-            raise UserError("kpi.errors.target_date_past", date=target_date.isoformat())
+            raise UserError("kpi.errors.target_date_past", date=_day(ctx, target_date))
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        # Two instances adding a metric at once must not both see "one so far":
+        # lock the objective until this command commits (SQLite is serial already).
+        ctx.session.exec(select(Objective).where(Objective.id == objective.id).with_for_update())
     existing = ctx.session.exec(
         select(Metric)
         .where(
@@ -244,7 +248,7 @@ def add_metric(ctx: Ctx, rest: str) -> list[Reply]:
             limit=MAX_METRICS_PER_OBJECTIVE,
             metrics=", ".join(m.name for m in existing),
         )
-    if require_free_name(ctx, metric_name):
+    if metric_name_taken(ctx, metric_name):
         raise UserError("kpi.errors.metric_exists", name=metric_name)
     keep = bool(ctx.options.get("keep-vanity") or ctx.options.get("garder-vanite"))
     match = vanity.detect(metric_name)
@@ -295,7 +299,7 @@ def add_metric(ctx: Ctx, rest: str) -> list[Reply]:
     return [reply]
 
 
-def require_free_name(ctx: Ctx, name: str) -> bool:
+def metric_name_taken(ctx: Ctx, name: str) -> bool:
     """True when the partnership already has a metric of that name."""
     count = ctx.session.exec(
         select(func.count())
@@ -408,7 +412,7 @@ def overview(ctx: Ctx) -> list[Reply]:
         if not mine:
             lines.append(ctx.t("kpi.objective_no_metric", name=objective.name))
         for f in mine:
-            lines.append(metric_line(ctx.t, f, f.cumulative, ctx.now, ctx.tz.key, _day_fn(ctx)))
+            lines.append(metric_line(ctx, f))
         sections.append("\n".join(lines))
     return [
         Reply(
@@ -420,23 +424,16 @@ def overview(ctx: Ctx) -> list[Reply]:
     ]
 
 
-def metric_line(
-    t,  # type: ignore[no-untyped-def]
-    f: MetricFigures,
-    total: float,
-    as_of: datetime,
-    timezone: str,
-    day,  # type: ignore[no-untyped-def]
-) -> str:
-    """'leads: 120 / 500 ▓▓░░░░░░░░ 24 % · by 30/06 · on track (projected 540)'."""
-    m = f.metric
+def metric_line(ctx: Ctx, f: MetricFigures) -> str:
+    """'leads: 120 / 500 ▓▓░░░░░░░░ 24 % · on track for 30/06 (projected 540)'."""
+    t, m, total = ctx.t, f.metric, f.cumulative
     started = min(x for x in (m.created_at, f.first_at) if x is not None)
-    tr: Trend = trend(total, m.target, started, as_of, m.target_date, timezone)
+    tr: Trend = trend(total, m.target, started, ctx.now, m.target_date, ctx.tz.key)
     ratio = progress(total, m.target)
     status = t(
         f"kpi.trend.{tr.status}",
         projected=_amount(round(tr.projected or 0), m.unit),
-        date=day(m.target_date) if m.target_date else "",
+        date=_day(ctx, m.target_date),
     )
     label = t("kpi.vanity.label") if m.vanity else ""
     return t(
@@ -459,10 +456,6 @@ def _day(ctx: Ctx, day: date | None) -> str:
     if day is None:
         return ""
     return day.strftime(ctx.t("format.date"))
-
-
-def _day_fn(ctx: Ctx):  # type: ignore[no-untyped-def]
-    return lambda d: _day(ctx, d)
 
 
 # -- ingest token ------------------------------------------------------------------
