@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from adapters.console import ConsoleAdapter
 from bot.app import App
+from bot.types import Command, User
 from storage.models import ProcessedRequest
 from storage.models.kpi import KpiPoint, KpiToken, Metric
 from tests.conftest import say
@@ -136,3 +139,33 @@ def test_kpi_is_per_tenant(app: App, tmp_path: Path) -> None:
     out = say(b, "/kpi", "/kpi log leads 5")
     assert "No objective yet" in out
     assert "There is no metric “leads”" in out
+
+
+def test_two_metric_limit_holds_under_concurrency(console: ConsoleAdapter, app: App) -> None:
+    if app.engine.dialect.name != "postgresql":
+        pytest.skip("concurrent instances need PostgreSQL")
+    setup_launch(console)  # one metric so far
+    barrier = threading.Barrier(2)
+    outcomes: list[bool] = []
+
+    def add(name: str) -> None:
+        command = Command(
+            platform="console",
+            team_id="acme-beta",
+            channel_id="launch",
+            user=User("alice"),
+            name="kpi",
+            text=f'metric "Spring co-launch" {name} target 10',
+            idempotency_key=name,
+        )
+        barrier.wait()
+        outcomes.append(not app.core.handle(command).replies[0].is_error)
+
+    threads = [threading.Thread(target=add, args=(n,)) for n in ("signups", "purchases")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == [False, True]
+    with app.session_factory() as s:
+        assert len(s.exec(select(Metric)).all()) == 2
