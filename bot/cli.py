@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from adapters import discord_adapter
+from bot import kpi_cli
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.contract import add_cli as add_contract_cli
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     dispatch.add_argument("--once", action="store_true", help="one pass, then exit")
     dispatch.set_defaults(func=cmd_dispatch)
     discord_adapter.add_cli(sub)
+    kpi_cli.add_cli(sub)
     return parser
 
 

@@ -41,6 +41,10 @@ def accord(ctx: Ctx) -> list[Reply]:
         return link_channel(ctx, rest)
     if sub in ("party", "partie", "company", "entreprise"):
         return party(ctx, rest)
+    if sub in ("digest", "bilan"):
+        from bot.digest import configure
+
+        return configure(ctx, rest)
     raise UserError("accord.errors.unknown_subcommand", sub=sub)
 
 

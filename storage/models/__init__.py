@@ -11,6 +11,13 @@ from storage.models.contract import (
     ContractTerm,
 )
 from storage.models.decisions import Decision
+from storage.models.kpi import (
+    DigestSchedule,
+    KpiPoint,
+    KpiToken,
+    Metric,
+    Objective,
+)
 from storage.models.notifications import Notification
 from storage.models.tenancy import (
     Channel,
@@ -31,8 +38,13 @@ __all__ = [
     "ContractTerm",
     "Counter",
     "Decision",
+    "DigestSchedule",
+    "KpiPoint",
+    "KpiToken",
     "Member",
+    "Metric",
     "Notification",
+    "Objective",
     "Partnership",
     "Party",
     "PartyMember",

@@ -1,0 +1,85 @@
+"""`POST /kpi/ingest`: other tools push KPI points over HTTP.
+
+This adapter only translates: it reads the bearer token and the JSON body,
+hands them to `bot.kpi_points.ingest` (which validates and stores in one
+transaction) and turns the outcome into a JSON response. Errors are 4xx with
+`{"error": code, "message": text}`; nothing is stored when one point is bad.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from adapters.setup import AdapterSetup
+from bot.i18n import Translator
+from bot.kpi_points import PointError, Stored, ingest
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import sessionmaker
+    from sqlmodel import Session
+
+    from bot.app import App
+    from bot.clock import Clock
+
+log = logging.getLogger(__name__)
+
+PATH = "/kpi/ingest"
+MAX_BODY = 256 * 1024  # about 1,000 points; bigger batches are split by the client
+_t = Translator("en")  # API messages are in English; the error code is stable
+
+
+def _error(status: int, key: str, **params: object) -> web.Response:
+    return web.json_response(
+        {"error": key.rsplit(".", 1)[-1], "message": _t(key, **params)}, status=status
+    )
+
+
+class IngestHandler:
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
+        self.session_factory = session_factory
+        self.clock = clock
+
+    async def handle(self, request: web.Request) -> web.Response:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return _error(401, "kpi.points.bad_token")
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return _error(413, "kpi.points.too_large", limit=MAX_BODY)
+        body = await request.content.read(MAX_BODY + 1)
+        if len(body) > MAX_BODY:
+            return _error(413, "kpi.points.too_large", limit=MAX_BODY)
+        try:
+            payload = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return _error(400, "kpi.points.bad_json")
+        try:
+            stored = await asyncio.to_thread(self._store, token.strip(), payload)
+        except PointError as err:
+            return _error(err.status, err.key, **err.params)
+        return web.json_response({"stored": stored.stored, "duplicates": stored.duplicates})
+
+    def _store(self, token: str, payload: object) -> Stored:
+        with self.session_factory() as session:
+            try:
+                stored = ingest(session, token, payload, self.clock.now())
+            except BaseException:
+                session.rollback()
+                raise
+            session.commit()
+            return stored
+
+
+def routes(session_factory: sessionmaker[Session], clock: Clock) -> list[web.RouteDef]:
+    return [web.post(PATH, IngestHandler(session_factory, clock).handle)]
+
+
+def setups(app: App) -> list[AdapterSetup]:
+    """The ingest endpoint rides on the shared HTTP server when ACCORD_HTTP_PORT is set."""
+    if not app.settings.http_port:
+        return []
+    return [AdapterSetup(name="kpi-ingest", routes=routes(app.session_factory, app.clock))]

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import struct
+
+from bot import charts
+from bot.i18n import Translator
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_chart_is_a_png_of_the_expected_size() -> None:
+    series = [
+        charts.Series(
+            name=name,
+            unit=unit,
+            target=target,
+            labels=[f"W{w}" for w in range(3, 11)],
+            weekly=[float(w) for w in range(8)],
+            cumulative=[float(sum(range(w + 1))) for w in range(8)],
+        )
+        for name, unit, target in (("leads", "", 50.0), ("revenue", "€", 20000.0))
+    ]
+    png = charts.render(series, Translator("fr"))
+    assert _png_size(png) == charts.size_for(2) == (800, 400)
+    assert png.endswith(b"IEND\xaeB`\x82")
+    assert _png_size(charts.render(series[:1], Translator("en"))) == (800, 400)
