@@ -97,7 +97,7 @@ def _callback(spec: CommandSpec, handler: Handler) -> Callable[..., Awaitable[No
     for name, kind in spec.options.items():
         params.append(
             inspect.Parameter(
-                name,
+                _param(name),
                 inspect.Parameter.POSITIONAL_OR_KEYWORD,
                 default=None,
                 annotation=_KIND_TYPES[kind],
@@ -107,9 +107,19 @@ def _callback(spec: CommandSpec, handler: Handler) -> Callable[..., Awaitable[No
     callback.__name__ = f"accord_{spec.name}"
     callback.__qualname__ = f"accord_{spec.name}"
     descriptions = {TEXT_OPTION: _option_description(spec.name, TEXT_OPTION)}
-    descriptions.update({name: _option_description(spec.name, name) for name in spec.options})
+    descriptions.update(
+        {_param(name): _option_description(spec.name, name) for name in spec.options}
+    )
     described: Callable[..., Awaitable[None]] = app_commands.describe(**descriptions)(callback)
+    # Discord option names may hold '-' (`keep-vanity`), Python parameters may not.
+    renames = {_param(name): name for name in spec.options if _param(name) != name}
+    if renames:
+        described = app_commands.rename(**renames)(described)
     return described
+
+
+def _param(option: str) -> str:
+    return option.replace("-", "_")
 
 
 def _suggester(command: str, option: str, suggest: Suggest) -> Any:

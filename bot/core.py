@@ -172,7 +172,7 @@ class Core:
                     _RECEIPT_REPLIES,
                     {
                         "receipt_id": receipt_id,
-                        "replies": json.dumps([r.to_json() for r in replies]),
+                        "replies": json.dumps([r.stored_json() for r in replies], ensure_ascii=False),
                     },
                 )
             session.commit()

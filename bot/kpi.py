@@ -12,7 +12,7 @@ import re
 from datetime import date, datetime, timedelta
 
 import dateparser
-from sqlalchemy import event, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot import digest, vanity
@@ -43,7 +43,6 @@ from bot.parsing import fold, split_first
 from bot.partnerships import party_of
 from bot.registry import CommandSpec, Registry
 from bot.types import Reply, Visibility
-from storage.models import ProcessedRequest
 from storage.models.kpi import KpiToken, Metric, Objective
 
 MAX_METRICS_PER_OBJECTIVE = 2
@@ -461,24 +460,6 @@ def _day(ctx: Ctx, day: date | None) -> str:
 # -- ingest token ------------------------------------------------------------------
 
 
-def _keep_out_of_receipts(session: Session, secret: str) -> None:
-    """The core keeps each reply in `processed_request` to answer platform retries;
-    the token must not be stored there in clear. Just before this command's
-    commit, the copy in the receipt is replaced by a placeholder (a retried
-    delivery then shows the placeholder: `/kpi token rotate` gives a new one)."""
-
-    def scrub(session: Session) -> None:
-        for obj in [*session.new, *session.dirty]:
-            if (
-                isinstance(obj, ProcessedRequest)
-                and obj.replies_json
-                and secret in obj.replies_json
-            ):
-                obj.replies_json = obj.replies_json.replace(secret, TOKEN_PREFIX + "…")
-
-    event.listen(session, "before_commit", scrub, once=True)
-
-
 def token(ctx: Ctx, rest: str) -> list[Reply]:
     """Show whether a token exists, or rotate it. Only shown once: only its hash is kept.
 
@@ -526,12 +507,13 @@ def token(ctx: Ctx, rest: str) -> list[Reply]:
     row.created_by = ctx.user.id
     row.created_at = ctx.now
     ctx.session.add(row)
-    _keep_out_of_receipts(ctx.session, secret)
     return [
         Reply(
             title=ctx.t("kpi.token_title"),
             text=ctx.t("kpi.token_new", token=secret),
             footer=ctx.t("kpi.token_footer"),
             visibility=Visibility.EPHEMERAL,
+            # Shown once; the copy kept to answer platform retries is masked.
+            secrets=[secret],
         )
     ]

@@ -147,6 +147,8 @@ class Reply:
     is_error: bool = False
     # The language the core wrote it in ("en", "fr"): adapters localize their chrome.
     lang: str | None = None
+    # Strings shown once (a token): masked in the copy the core keeps for retries.
+    secrets: list[str] = field(default_factory=list)
 
     def plain_text(self) -> str:
         """The whole reply as text, mentions rendered as `@Name (Company)`."""
@@ -173,6 +175,7 @@ class Reply:
 
     def to_json(self) -> str:
         data = asdict(self)
+        data["secrets"] = []
         for attachment in [data["image"], *data["attachments"]]:
             if attachment is not None:
                 attachment["content"] = base64.b64encode(attachment["content"]).decode()
@@ -208,6 +211,13 @@ class Reply:
             lang=data.get("lang"),
         )
 
+    def stored_json(self) -> str:
+        """`to_json` with every secret masked: what may be kept in the database."""
+        raw = self.to_json()
+        for secret in self.secrets:
+            raw = raw.replace(secret, _mask(secret))
+        return raw
+
 
 @dataclass(slots=True)
 class Outcome:
@@ -217,6 +227,12 @@ class Outcome:
     # True when the platform delivered the same request again: the replies are
     # those of the first delivery and the adapter must not post them twice.
     duplicate: bool = False
+
+
+def _mask(secret: str) -> str:
+    """Keep a recognisable head ('acc_kpi_…'), never the secret itself."""
+    head = secret[: min(8, len(secret) // 3)]
+    return head + "…"
 
 
 class Notifier(Protocol):
