@@ -18,6 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.dispatcher import Dispatcher, PassResult
+from adapters import slack_adapter
 from adapters.setup import AdapterSetup
 from bot.types import Notifier
 
@@ -112,6 +113,7 @@ def adapter_setups(app: App) -> list[AdapterSetup]:
     setups: list[AdapterSetup] = []
     # Each platform adapter adds one line here, e.g.:
     #   if app.settings.slack_configured: setups.append(slack_adapter.setup(app))
+    if app.settings.slack_configured: setups.append(slack_adapter.setup(app))  # noqa: E701
     return setups
 
 

@@ -6,6 +6,7 @@ The imports are explicit so that `SQLModel.metadata` knows every table
 
 from storage.models.decisions import Decision
 from storage.models.notifications import Notification
+from storage.models.slack import slack_bots, slack_installations, slack_oauth_states
 from storage.models.tenancy import (
     Channel,
     Counter,
@@ -28,4 +29,7 @@ __all__ = [
     "PartyMember",
     "ProcessedRequest",
     "Team",
+    "slack_bots",
+    "slack_installations",
+    "slack_oauth_states",
 ]
