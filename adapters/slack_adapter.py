@@ -22,6 +22,7 @@ import json
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -129,6 +130,8 @@ class SlackAdapter:
             request_verification_enabled=not config.socket_mode,
             process_before_response=False,
         )
+        # Called after each interaction is fully answered (metrics, tests).
+        self.on_finished: Callable[[Outcome], None] | None = None
         self._register()
         self._socket_handler: Any = None
 
@@ -347,10 +350,14 @@ class SlackAdapter:
         return await asyncio.to_thread(self.core.handle, command)
 
     async def _deliver(self, outcome: Outcome, target: Target) -> None:
-        if outcome.duplicate:
-            log.info("duplicate Slack delivery in %s: already answered", target.channel_id)
-            return
-        await self.delivery.deliver(outcome.replies, target)
+        try:
+            if outcome.duplicate:
+                log.info("duplicate Slack delivery in %s: already answered", target.channel_id)
+            else:
+                await self.delivery.deliver(outcome.replies, target)
+        finally:
+            if self.on_finished is not None:
+                self.on_finished(outcome)
 
     async def _open_decide_modal(self, client: AsyncWebClient, body: dict[str, Any], team: str) -> None:
         profile = await self._cached_profile(team, body.get("user_id", ""))

@@ -228,7 +228,7 @@ class AsyncDelivery:
         if reply.visibility is Visibility.EPHEMERAL and not target.response_url:
             return  # the ephemeral path itself failed: nothing more to try
         try:
-            await self._ephemeral(notice, Target(**{**target.__dict__, "message_ts": None}))
+            await self._ephemeral(notice, target)
         except SlackApiError as again:
             log.warning("could not tell the user either: %s", error_code(again))
 

@@ -104,3 +104,30 @@ async def running(app: App, *, fake: FakeSlack | None = None, core: Core | None 
         await runner.cleanup()
         if own_fake:
             await fake.stop()
+
+
+class Finished:
+    """Counts interactions the adapter has fully answered; tests wait on it."""
+
+    def __init__(self, adapter: SlackAdapter) -> None:
+        import asyncio
+
+        self.outcomes: list[Any] = []
+        self._loop = asyncio.get_running_loop()
+        self._changed = asyncio.Condition()
+        adapter.on_finished = self._record
+
+    def _record(self, outcome: Any) -> None:
+        self.outcomes.append(outcome)
+        self._loop.create_task(self._notify())
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait(self, count: int, timeout: float = 10.0) -> list[Any]:
+        import asyncio
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: len(self.outcomes) >= count), timeout)
+        return self.outcomes
