@@ -110,7 +110,9 @@ class FakeSlack:
         raw = await request.read()
         ctype = request.content_type
         body: dict[str, Any] = dict(request.query)
-        if ctype == "application/json" and raw:
+        if request.path.startswith("/upload/"):
+            body["_bytes"] = len(raw)  # the file itself, whatever the content type says
+        elif ctype == "application/json" and raw:
             body.update(json.loads(raw))
         elif ctype == "application/x-www-form-urlencoded":
             body.update(parse_qsl(raw.decode()))
