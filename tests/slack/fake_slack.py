@@ -53,6 +53,7 @@ class FakeSlack:
         self._runner: web.AppRunner | None = None
         self._changed: asyncio.Condition | None = None
         self._ts = itertools.count(1)
+        self.sockets: list[web.WebSocketResponse] = []
 
     # -- control -------------------------------------------------------------------
 
@@ -87,6 +88,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{id}", self._response_url)
         app.router.add_post("/upload/{id}", self._upload)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -103,6 +105,8 @@ class FakeSlack:
         return f"{self.base_url}/response/{name}"
 
     async def stop(self) -> None:
+        for ws in self.sockets:
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -183,6 +187,8 @@ class FakeSlack:
             return web.json_response({"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]})
         if method == "files.info":
             return web.json_response({"ok": True, "file": {"id": body.get("file")}})
+        if method == "apps.connections.open":
+            return web.json_response({"ok": True, "url": self.base_url.replace("http", "ws") + "/socket"})
         if method == "oauth.v2.access":
             return web.json_response({
                 "ok": True, "app_id": "AACCORD", "access_token": "xoxb-installed-token",
@@ -191,6 +197,27 @@ class FakeSlack:
                 "authed_user": {"id": "UINSTALLER"}, "is_enterprise_install": False,
             })
         return web.json_response({"ok": True})
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: says hello, then records what the app sends back (acks)."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"}})
+        self.sockets.append(ws)
+        await self._note("/socket/connected", {})
+        async for message in ws:
+            if message.type.name == "TEXT":
+                await self._note("/socket/ack", json.loads(message.data))
+        return ws
+
+    async def push(self, envelope: dict[str, Any]) -> None:
+        await self.sockets[-1].send_json(envelope)
+
+    async def _note(self, path: str, body: dict[str, Any]) -> None:
+        assert self._changed is not None
+        async with self._changed:
+            self.requests.append(Recorded(path, body, {}, time.monotonic()))
+            self._changed.notify_all()
 
     async def _response_url(self, request: web.Request) -> web.Response:
         await self._record(request)
