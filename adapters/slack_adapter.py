@@ -114,7 +114,9 @@ class SlackAdapter:
         self.config = config
         self.pacer = ChannelPacer(config.pace_seconds)
         self.delivery = AsyncDelivery(self.pacer)
-        self._profiles: dict[tuple[str, str], tuple[float, tuple[str | None, str | None, str | None]]] = {}
+        self._profiles: dict[
+            tuple[str, str], tuple[float, tuple[str | None, str | None, str | None]]
+        ] = {}
         self.installations = (
             slack_stores.installation_store(config.client_id, app.engine)
             if config.oauth and config.client_id
@@ -168,7 +170,10 @@ class SlackAdapter:
             return []
         routes = [web.post(EVENTS_PATH, self.handle_http)]
         if self.oauth_flow is not None:
-            routes += [web.get(INSTALL_PATH, self.handle_install), web.get(REDIRECT_PATH, self.handle_oauth_redirect)]
+            routes += [
+                web.get(INSTALL_PATH, self.handle_install),
+                web.get(REDIRECT_PATH, self.handle_oauth_redirect),
+            ]
         return routes
 
     def notifier(self) -> SlackNotifier:
@@ -201,11 +206,15 @@ class SlackAdapter:
 
     async def handle_install(self, request: web.Request) -> web.Response:
         assert self.oauth_flow is not None
-        return await to_aiohttp_response(await self.oauth_flow.handle_installation(await to_bolt_request(request)))
+        return await to_aiohttp_response(
+            await self.oauth_flow.handle_installation(await to_bolt_request(request))
+        )
 
     async def handle_oauth_redirect(self, request: web.Request) -> web.Response:
         assert self.oauth_flow is not None
-        return await to_aiohttp_response(await self.oauth_flow.handle_callback(await to_bolt_request(request)))
+        return await to_aiohttp_response(
+            await self.oauth_flow.handle_callback(await to_bolt_request(request))
+        )
 
     # -- Socket Mode -----------------------------------------------------------------
 
@@ -232,7 +241,9 @@ class SlackAdapter:
             await self._open_decide_modal(client, body, team)
             return
         profile = await self._profile(client, team, body.get("user_id", ""))
-        command = payloads.command_from_slash(body, team_id=team, received_at=self._now(), profile=profile)
+        command = payloads.command_from_slash(
+            body, team_id=team, received_at=self._now(), profile=profile
+        )
         outcome = await self._handle(command)
         await self._deliver(
             outcome,
@@ -246,7 +257,12 @@ class SlackAdapter:
         )
 
     async def on_action(
-        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        context: AsyncBoltContext,
+        client: AsyncWebClient,
     ) -> None:
         await ack()
         team = payloads.tenant_id(body, context.team_id, context.enterprise_id)
@@ -283,7 +299,12 @@ class SlackAdapter:
         outcome = await self._handle(command)
         await self._deliver(
             outcome,
-            Target(client=client, channel_id=command.channel_id, user_id=command.user.id, lang=self._lang(command.locale)),
+            Target(
+                client=client,
+                channel_id=command.channel_id,
+                user_id=command.user.id,
+                lang=self._lang(command.locale),
+            ),
         )
 
     async def on_log_decision(
@@ -293,7 +314,7 @@ class SlackAdapter:
         await ack()
         team = payloads.tenant_id(body, context.team_id, context.enterprise_id)
         channel = (body.get("channel") or {}).get("id", "")
-        message_ts = (body.get("message") or {}).get("ts") or body.get("message_ts")
+        message_ts = str((body.get("message") or {}).get("ts") or body.get("message_ts") or "")
         permalink = None
         try:
             found = await client.chat_getPermalink(channel=channel, message_ts=message_ts)
@@ -339,7 +360,9 @@ class SlackAdapter:
                 blocks.append({"type": "divider"})
             blocks.extend(b for b in reply_blocks(reply) if b["type"] != "actions")
         try:
-            await client.views_publish(user_id=user_id, view={"type": "home", "blocks": blocks[:HOME_MAX_BLOCKS]})
+            await client.views_publish(
+                user_id=user_id, view={"type": "home", "blocks": blocks[:HOME_MAX_BLOCKS]}
+            )
         except SlackApiError as err:
             log.warning("could not publish the App Home: %s", error_code(err))
 
@@ -359,10 +382,14 @@ class SlackAdapter:
             if self.on_finished is not None:
                 self.on_finished(outcome)
 
-    async def _open_decide_modal(self, client: AsyncWebClient, body: dict[str, Any], team: str) -> None:
+    async def _open_decide_modal(
+        self, client: AsyncWebClient, body: dict[str, Any], team: str
+    ) -> None:
         profile = await self._cached_profile(team, body.get("user_id", ""))
         lang = self._lang(profile[1] if profile else None)
-        view = decide_modal(i18n.Translator(lang), channel_id=body.get("channel_id", ""), locale=lang)
+        view = decide_modal(
+            i18n.Translator(lang), channel_id=body.get("channel_id", ""), locale=lang
+        )
         try:
             await client.views_open(trigger_id=body["trigger_id"], view=view)
         except SlackApiError as err:
@@ -391,7 +418,11 @@ class SlackAdapter:
         try:
             found = await client.users_info(user=user_id, include_locale=True)
             user = found.get("user") or {}
-            name = (user.get("profile") or {}).get("display_name") or user.get("real_name") or user.get("name")
+            name = (
+                (user.get("profile") or {}).get("display_name")
+                or user.get("real_name")
+                or user.get("name")
+            )
             profile = (name or None, user.get("locale"), user.get("team_id"))
         except SlackApiError as err:
             log.info("users.info unavailable (%s): using the payload only", error_code(err))
@@ -399,7 +430,11 @@ class SlackAdapter:
         return profile
 
     def _lang(self, locale: str | None) -> str:
-        return i18n.normalize_locale(locale) or i18n.normalize_locale(self.config.default_locale) or i18n.DEFAULT
+        return (
+            i18n.normalize_locale(locale)
+            or i18n.normalize_locale(self.config.default_locale)
+            or i18n.DEFAULT
+        )
 
     def _now(self) -> datetime:
         return self.app.clock.now()
@@ -424,7 +459,12 @@ def decide_modal(t: i18n.Translator, *, channel_id: str, locale: str) -> dict[st
                 "block_id": "decision",
                 "label": label("slack.modal.decision"),
                 "hint": label("slack.modal.decision_hint"),
-                "element": {"type": "plain_text_input", "action_id": "text", "multiline": True, "max_length": 2000},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "text",
+                    "multiline": True,
+                    "max_length": 2000,
+                },
             },
             {
                 "type": "input",
@@ -446,7 +486,12 @@ def decide_modal(t: i18n.Translator, *, channel_id: str, locale: str) -> dict[st
                 "block_id": "supersedes",
                 "optional": True,
                 "label": label("slack.modal.supersedes"),
-                "element": {"type": "number_input", "action_id": "number", "is_decimal_allowed": False, "min_value": "1"},
+                "element": {
+                    "type": "number_input",
+                    "action_id": "number",
+                    "is_decimal_allowed": False,
+                    "min_value": "1",
+                },
             },
         ],
     }

@@ -78,7 +78,9 @@ def make_async_client(token: str | None, base_url: str) -> AsyncWebClient:
 
 
 def make_sync_client(token: str | None, base_url: str) -> WebClient:
-    return WebClient(token=token, base_url=api_base_url(base_url), retry_handlers=sync_retry_handlers())
+    return WebClient(
+        token=token, base_url=api_base_url(base_url), retry_handlers=sync_retry_handlers()
+    )
 
 
 def error_code(err: SlackApiError) -> str:
@@ -161,7 +163,9 @@ class AsyncDelivery:
             await self.post_message(target.client, channel, message)
         await self._upload(target.client, channel, reply)
 
-    async def post_message(self, client: AsyncWebClient, channel: str, message: SlackMessage) -> str:
+    async def post_message(
+        self, client: AsyncWebClient, channel: str, message: SlackMessage
+    ) -> str:
         delay = self.pacer.reserve(channel)
         if delay > 0:
             await asyncio.sleep(delay)
@@ -176,7 +180,10 @@ class AsyncDelivery:
                 await self._respond(target.response_url, message, response_type="ephemeral")
             else:
                 await target.client.chat_postEphemeral(
-                    channel=target.channel_id, user=target.user_id, text=message.text, blocks=message.blocks
+                    channel=target.channel_id,
+                    user=target.user_id,
+                    text=message.text,
+                    blocks=message.blocks,
                 )
         if reply.attachments or reply.image:
             # Files cannot be ephemeral: they go to the user's direct message.
@@ -190,7 +197,10 @@ class AsyncDelivery:
             await self._respond(target.response_url, first, replace_original=True)
         elif target.message_ts:
             await target.client.chat_update(
-                channel=target.channel_id, ts=target.message_ts, text=first.text, blocks=first.blocks
+                channel=target.channel_id,
+                ts=target.message_ts,
+                text=first.text,
+                blocks=first.blocks,
             )
         else:
             await self.post_message(target.client, target.channel_id, first)
@@ -211,7 +221,9 @@ class AsyncDelivery:
         delay = self.pacer.reserve(channel)
         if delay > 0:
             await asyncio.sleep(delay)
-        await client.files_upload_v2(channel=channel, file_uploads=[_upload_kwargs(a) for a in files])
+        await client.files_upload_v2(
+            channel=channel, file_uploads=[_upload_kwargs(a) for a in files]
+        )
 
     # -- Slack said no ----------------------------------------------------------
 
@@ -219,7 +231,9 @@ class AsyncDelivery:
         code = error_code(err)
         channel = reply.target_channel or target.channel_id
         if code in TOKEN_ERRORS:
-            log.error("Slack rejected the bot token (%s): reinstall the app or fix SLACK_BOT_TOKEN", code)
+            log.error(
+                "Slack rejected the bot token (%s): reinstall the app or fix SLACK_BOT_TOKEN", code
+            )
             return
         log.warning("Slack refused a reply in %s: %s", channel, code)
         key = f"slack.errors.{code}" if code in CHANNEL_ERRORS else "slack.errors.generic"
@@ -275,7 +289,9 @@ class SlackNotifier:
                 ts = ts or str(response.get("ts", ""))
             files = ([reply.image] if reply.image else []) + reply.attachments
             if files:
-                client.files_upload_v2(channel=channel, file_uploads=[_upload_kwargs(a) for a in files])
+                client.files_upload_v2(
+                    channel=channel, file_uploads=[_upload_kwargs(a) for a in files]
+                )
         except SlackApiError as err:
             code = error_code(err)
             hint = {

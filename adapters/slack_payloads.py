@@ -43,12 +43,15 @@ def normalize(raw: str) -> tuple[str, tuple[User, ...]]:
         if target.startswith("mailto:"):
             return label or target[len("mailto:") :]
         return target  # a link: the URL itself
+
     text = _MARKUP_RE.sub(convert, raw or "")
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     return text, tuple(mentioned.values())
 
 
-def tenant_id(body: dict[str, Any], context_team: str | None, context_enterprise: str | None) -> str:
+def tenant_id(
+    body: dict[str, Any], context_team: str | None, context_enterprise: str | None
+) -> str:
     """The workspace the app is installed in (bolt's view of it), else the payload's."""
     team = body.get("team")
     payload_team = body.get("team_id") or (team.get("id") if isinstance(team, dict) else None)
@@ -105,9 +108,9 @@ def action_from_block_action(
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
         "channel_id", ""
     )
-    message_ts = (body.get("container") or {}).get("message_ts") or (
-        body.get("message") or {}
-    ).get("ts")
+    message_ts = (body.get("container") or {}).get("message_ts") or (body.get("message") or {}).get(
+        "ts"
+    )
     # The action's own timestamp identifies this click; a retry carries the same.
     key = f"action:{action.get('action_ts') or body.get('trigger_id')}:{action.get('action_id')}"
     return Action(
@@ -132,7 +135,9 @@ def decide_modal_text(values: dict[str, Any]) -> tuple[str, tuple[User, ...]]:
         return (values.get(block) or {}).get(action) or {}
 
     text, mentioned = normalize(value("decision", "text").get("value") or "")
-    participants = tuple(User(u) for u in value("participants", "users").get("selected_users") or [])
+    participants = tuple(
+        User(u) for u in value("participants", "users").get("selected_users") or []
+    )
     raw_tags = value("tags", "text").get("value") or ""
     tags = " ".join(f"#{t.lstrip('#')}" for t in re.split(r"[\s,]+", raw_tags) if t.strip("#"))
     supersedes = (value("supersedes", "number").get("value") or "").strip().lstrip("#")
@@ -145,7 +150,9 @@ def decide_modal_text(values: dict[str, Any]) -> tuple[str, tuple[User, ...]]:
     return " ".join(parts), mentioned + tuple(u for u in participants if u.id not in known)
 
 
-def command_from_view(body: dict[str, Any], *, team_id: str, received_at: datetime | None = None) -> Command:
+def command_from_view(
+    body: dict[str, Any], *, team_id: str, received_at: datetime | None = None
+) -> Command:
     view = body.get("view") or {}
     meta = json.loads(view.get("private_metadata") or "{}")
     text, mentioned = decide_modal_text((view.get("state") or {}).get("values") or {})

@@ -106,7 +106,11 @@ def neutral_action_id(slack_action_id: str) -> str:
 def _button(button: Button, index: int) -> BlockDict:
     element: BlockDict = {
         "type": "button",
-        "text": {"type": "plain_text", "text": truncate(button.label, MAX_BUTTON_LABEL), "emoji": True},
+        "text": {
+            "type": "plain_text",
+            "text": truncate(button.label, MAX_BUTTON_LABEL),
+            "emoji": True,
+        },
         "action_id": action_id_for(button, index),
         "value": button.value[:MAX_BUTTON_VALUE],
     }
@@ -120,7 +124,14 @@ def reply_blocks(reply: Reply) -> list[BlockDict]:
     blocks: list[BlockDict] = []
     if reply.title:
         blocks.append(
-            {"type": "header", "text": {"type": "plain_text", "text": truncate(reply.title, MAX_HEADER), "emoji": True}}
+            {
+                "type": "header",
+                "text": {
+                    "type": "plain_text",
+                    "text": truncate(reply.title, MAX_HEADER),
+                    "emoji": True,
+                },
+            }
         )
     if reply.text:
         blocks.extend(_section(part) for part in split_text(escape(reply.text)))
@@ -175,7 +186,9 @@ def fallback_text(reply: Reply) -> str:
 def _chars(block: BlockDict) -> int:
     text = block.get("text", {}).get("text", "") if isinstance(block.get("text"), dict) else ""
     fields = sum(len(f["text"]) for f in block.get("fields", []))
-    elements = sum(len(e.get("text", "")) for e in block.get("elements", []) if isinstance(e.get("text"), str))
+    elements = sum(
+        len(e.get("text", "")) for e in block.get("elements", []) if isinstance(e.get("text"), str)
+    )
     return len(text) + fields + elements
 
 

@@ -59,8 +59,14 @@ async def load(url: str) -> None:
             for round_no in range(-1, ROUNDS):
                 posted_before = len(fake.calls("chat.postMessage"))
                 bodies = [
-                    form_body({**base, "trigger_id": f"{round_no}-{i}-{uuid.uuid4().hex}",
-                               "channel_id": f"C{round_no}X{i}", "text": f"bench decision {i} #bench"})
+                    form_body(
+                        {
+                            **base,
+                            "trigger_id": f"{round_no}-{i}-{uuid.uuid4().hex}",
+                            "channel_id": f"C{round_no}X{i}",
+                            "text": f"bench decision {i} #bench",
+                        }
+                    )
                     for i in range(CONCURRENCY)
                 ]
 
@@ -74,7 +80,9 @@ async def load(url: str) -> None:
                 round_acks = await asyncio.gather(*(one(b) for b in bodies))
                 if round_no < 0:  # the first burst after start: pools and threads are cold
                     cold = round_acks
-                    await fake.wait_calls("chat.postMessage", posted_before + CONCURRENCY, timeout=60)
+                    await fake.wait_calls(
+                        "chat.postMessage", posted_before + CONCURRENCY, timeout=60
+                    )
                     continue
                 acks += round_acks
                 spans.append(time.perf_counter() - start)
@@ -84,14 +92,24 @@ async def load(url: str) -> None:
         await fake.stop()
         app.close()
     ms = [a * 1000 for a in acks]
-    print(f"  ack latency (warm): p50 {percentile(ms, 0.5):.0f} ms, p99 {percentile(ms, 0.99):.0f} ms, "
-          f"max {max(ms):.0f} ms over {len(ms)} requests ({CONCURRENCY} concurrent x {ROUNDS})")
+    print(
+        f"  ack latency (warm): p50 {percentile(ms, 0.5):.0f} ms, "
+        f"p99 {percentile(ms, 0.99):.0f} ms, "
+        f"max {max(ms):.0f} ms over {len(ms)} requests ({CONCURRENCY} concurrent x {ROUNDS})"
+    )
     cold_ms = [a * 1000 for a in cold]
-    print(f"  first burst after start (cold pools): p50 {percentile(cold_ms, 0.5):.0f} ms, "
-          f"p99 {percentile(cold_ms, 0.99):.0f} ms")
-    print(f"  ack throughput: {CONCURRENCY / statistics.median(spans):.0f} requests/s (median round)")
-    print(f"  all {CONCURRENCY} decisions stored and posted in {statistics.median(completions):.2f} s "
-          f"(median round): {CONCURRENCY / statistics.median(completions):.0f} commands/s end to end")
+    print(
+        f"  first burst after start (cold pools): p50 {percentile(cold_ms, 0.5):.0f} ms, "
+        f"p99 {percentile(cold_ms, 0.99):.0f} ms"
+    )
+    print(
+        f"  ack throughput: {CONCURRENCY / statistics.median(spans):.0f} requests/s (median round)"
+    )
+    print(
+        f"  all {CONCURRENCY} decisions stored and posted in "
+        f"{statistics.median(completions):.2f} s "
+        f"(median round): {CONCURRENCY / statistics.median(completions):.0f} commands/s end to end"
+    )
     target = "met" if percentile(ms, 0.99) <= 300 else "MISSED"
     print(f"  target p99 <= 300 ms: {target}")
 

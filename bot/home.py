@@ -43,7 +43,9 @@ def partnerships_of(session: Session, tenant: Tenant, user_id: str) -> list[Part
     )
 
 
-def overview(factory: sessionmaker[Session], tenant: Tenant, user_id: str, lang: str) -> list[Reply]:
+def overview(
+    factory: sessionmaker[Session], tenant: Tenant, user_id: str, lang: str
+) -> list[Reply]:
     """Read-only: one reply per partnership, or one saying there is none yet."""
     t = Translator(lang)
     with factory() as session:
@@ -63,7 +65,11 @@ def overview(factory: sessionmaker[Session], tenant: Tenant, user_id: str, lang:
                 .limit(DECISIONS_PER_PARTNERSHIP)
             ).all()
             items = [
-                t("home.decision", number=d.number, text=d.text if len(d.text) <= 120 else d.text[:119] + "…")
+                t(
+                    "home.decision",
+                    number=d.number,
+                    text=d.text if len(d.text) <= 120 else d.text[:119] + "…",
+                )
                 for d in latest
             ]
             replies.append(

@@ -8,8 +8,8 @@ the database (Alembic autogenerate, the test truncation).
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, String, Table
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from sqlalchemy import Column, DateTime, Integer, String, Table
 from sqlmodel import SQLModel
 
 INSTALLATIONS_TABLE = "slack_installations"

@@ -10,6 +10,7 @@ file upload URLs point at it too. Tests wait on recorded requests with
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -57,8 +58,15 @@ class FakeSlack:
 
     # -- control -------------------------------------------------------------------
 
-    def fail(self, path: str, *, status: int = 200, error: str | None = None,
-             retry_after: int | None = None, times: int = 1) -> None:
+    def fail(
+        self,
+        path: str,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
         """Make the next `times` requests to `path` ("chat.postMessage", "/response/x") fail."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         key = path if path.startswith("/") else f"/api/{path}"
@@ -66,17 +74,25 @@ class FakeSlack:
 
     def calls(self, method: str) -> list[Recorded]:
         key = method if method.startswith("/") else f"/api/{method}"
-        return [r for r in self.requests if r.path == key or (key.endswith("/") and r.path.startswith(key))]
+        return [
+            r
+            for r in self.requests
+            if r.path == key or (key.endswith("/") and r.path.startswith(key))
+        ]
 
     async def wait_for(
         self, predicate: Callable[[list[Recorded]], bool], timeout: float = 10.0
     ) -> list[Recorded]:
         assert self._changed is not None
         async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: predicate(self.requests)), timeout)
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: predicate(self.requests)), timeout
+            )
         return self.requests
 
-    async def wait_calls(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Recorded]:
+    async def wait_calls(
+        self, method: str, count: int = 1, timeout: float = 10.0
+    ) -> list[Recorded]:
         await self.wait_for(lambda _: len(self.calls(method)) >= count, timeout)
         return self.calls(method)
 
@@ -126,10 +142,8 @@ class FakeSlack:
             body["_raw"] = raw
         for key in ("blocks", "file_uploads", "files", "view"):
             if isinstance(body.get(key), str):
-                try:
+                with contextlib.suppress(ValueError):
                     body[key] = json.loads(body[key])
-                except ValueError:
-                    pass
         record = Recorded(request.path, body, dict(request.headers), time.monotonic())
         assert self._changed is not None
         async with self._changed:
@@ -152,8 +166,12 @@ class FakeSlack:
         if canned is None:
             return None
         if canned.error is not None:
-            return web.json_response({"ok": False, "error": canned.error}, status=canned.status, headers=canned.headers)
-        return web.json_response({"ok": False, "error": "fake_failure"}, status=canned.status, headers=canned.headers)
+            return web.json_response(
+                {"ok": False, "error": canned.error}, status=canned.status, headers=canned.headers
+            )
+        return web.json_response(
+            {"ok": False, "error": "fake_failure"}, status=canned.status, headers=canned.headers
+        )
 
     async def _api(self, request: web.Request) -> web.Response:
         record = await self._record(request)
@@ -162,40 +180,73 @@ class FakeSlack:
         method = request.match_info["method"]
         body = record.body
         if method == "auth.test":
-            return web.json_response({"ok": True, "team_id": TEAM_ID, "user_id": BOT_USER_ID,
-                                      "bot_id": "BACCORD", "team": "Acme", "url": "https://acme.slack.com/"})
+            return web.json_response(
+                {
+                    "ok": True,
+                    "team_id": TEAM_ID,
+                    "user_id": BOT_USER_ID,
+                    "bot_id": "BACCORD",
+                    "team": "Acme",
+                    "url": "https://acme.slack.com/",
+                }
+            )
         if method in ("chat.postMessage", "chat.update"):
             ts = body.get("ts") or f"1700000000.{next(self._ts):06d}"
             return web.json_response({"ok": True, "channel": body.get("channel"), "ts": ts})
         if method == "chat.postEphemeral":
             return web.json_response({"ok": True, "message_ts": f"1700000000.{next(self._ts):06d}"})
         if method == "chat.getPermalink":
-            return web.json_response({"ok": True, "permalink":
-                f"https://acme.slack.com/archives/{body.get('channel')}/p{str(body.get('message_ts', '')).replace('.', '')}"})
+            ts = str(body.get("message_ts", "")).replace(".", "")
+            link = f"https://acme.slack.com/archives/{body.get('channel')}/p{ts}"
+            return web.json_response({"ok": True, "permalink": link})
         if method == "users.info":
             user_id = body.get("user", "")
-            user = self.users.get(user_id, {"id": user_id, "name": user_id.lower(), "team_id": TEAM_ID,
-                                             "locale": "en-US", "profile": {"display_name": user_id.title()}})
+            user = self.users.get(
+                user_id,
+                {
+                    "id": user_id,
+                    "name": user_id.lower(),
+                    "team_id": TEAM_ID,
+                    "locale": "en-US",
+                    "profile": {"display_name": user_id.title()},
+                },
+            )
             return web.json_response({"ok": True, "user": user})
         if method == "conversations.open":
-            return web.json_response({"ok": True, "channel": {"id": "D" + str(body.get("users", "X"))}})
+            return web.json_response(
+                {"ok": True, "channel": {"id": "D" + str(body.get("users", "X"))}}
+            )
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ts)}"
-            return web.json_response({"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id})
+            return web.json_response(
+                {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+            )
         if method == "files.completeUploadExternal":
             files = body.get("files") or []
-            return web.json_response({"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]})
+            return web.json_response(
+                {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
+            )
         if method == "files.info":
             return web.json_response({"ok": True, "file": {"id": body.get("file")}})
         if method == "apps.connections.open":
-            return web.json_response({"ok": True, "url": self.base_url.replace("http", "ws") + "/socket"})
+            return web.json_response(
+                {"ok": True, "url": self.base_url.replace("http", "ws") + "/socket"}
+            )
         if method == "oauth.v2.access":
-            return web.json_response({
-                "ok": True, "app_id": "AACCORD", "access_token": "xoxb-installed-token",
-                "token_type": "bot", "scope": "commands,chat:write", "bot_user_id": BOT_USER_ID,
-                "team": {"id": "T0OTHER", "name": "Other"}, "enterprise": None,
-                "authed_user": {"id": "UINSTALLER"}, "is_enterprise_install": False,
-            })
+            return web.json_response(
+                {
+                    "ok": True,
+                    "app_id": "AACCORD",
+                    "access_token": "xoxb-installed-token",
+                    "token_type": "bot",
+                    "scope": "commands,chat:write",
+                    "bot_user_id": BOT_USER_ID,
+                    "team": {"id": "T0OTHER", "name": "Other"},
+                    "enterprise": None,
+                    "authed_user": {"id": "UINSTALLER"},
+                    "is_enterprise_install": False,
+                }
+            )
         return web.json_response({"ok": True})
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:

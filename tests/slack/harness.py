@@ -31,11 +31,20 @@ def fixture(name: str, fake: FakeSlack) -> dict[str, Any]:
     return json.loads(raw.replace("{fake}", fake.base_url))
 
 
-def signed_headers(body: str, *, secret: str = SECRET, timestamp: int | None = None,
-                   content_type: str = "application/x-www-form-urlencoded") -> dict[str, str]:
+def signed_headers(
+    body: str,
+    *,
+    secret: str = SECRET,
+    timestamp: int | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+) -> dict[str, str]:
     ts = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
-    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature, "Content-Type": content_type}
+    return {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": signature or "",
+        "Content-Type": content_type,
+    }
 
 
 def form_body(payload: dict[str, Any]) -> str:
@@ -57,12 +66,19 @@ class Running:
     url: str  # base URL of the app's HTTP server
     session: aiohttp.ClientSession
 
-    async def post(self, body: str, headers: dict[str, str] | None = None, *,
-                   content_type: str = "application/x-www-form-urlencoded",
-                   extra: dict[str, str] | None = None) -> aiohttp.ClientResponse:
+    async def post(
+        self,
+        body: str,
+        headers: dict[str, str] | None = None,
+        *,
+        content_type: str = "application/x-www-form-urlencoded",
+        extra: dict[str, str] | None = None,
+    ) -> aiohttp.ClientResponse:
         hdrs = signed_headers(body, content_type=content_type) if headers is None else headers
         hdrs = {**hdrs, **(extra or {})}
-        async with self.session.post(f"{self.url}/slack/events", data=body.encode(), headers=hdrs) as resp:
+        async with self.session.post(
+            f"{self.url}/slack/events", data=body.encode(), headers=hdrs
+        ) as resp:
             await resp.read()
             return resp
 
@@ -73,14 +89,23 @@ class Running:
         return await self.post(interactive_body(payload), **kwargs)
 
     async def event(self, payload: dict[str, Any], **kwargs: Any) -> aiohttp.ClientResponse:
-        return await self.post(event_body(payload), content_type="application/json",
-                               headers=signed_headers(event_body(payload), content_type="application/json"),
-                               **kwargs)
+        return await self.post(
+            event_body(payload),
+            content_type="application/json",
+            headers=signed_headers(event_body(payload), content_type="application/json"),
+            **kwargs,
+        )
 
 
 @asynccontextmanager
-async def running(app: App, *, fake: FakeSlack | None = None, core: Core | None = None,
-                  pace_seconds: float = 0.0, **config: Any) -> AsyncIterator[Running]:
+async def running(
+    app: App,
+    *,
+    fake: FakeSlack | None = None,
+    core: Core | None = None,
+    pace_seconds: float = 0.0,
+    **config: Any,
+) -> AsyncIterator[Running]:
     """The adapter on the shared HTTP server (ephemeral port), talking to a fake Slack."""
     own_fake = fake is None
     fake = fake or FakeSlack()
@@ -88,8 +113,13 @@ async def running(app: App, *, fake: FakeSlack | None = None, core: Core | None 
         await fake.start()
     adapter = SlackAdapter(
         app,
-        SlackConfig(api_url=fake.api_url, bot_token=BOT_TOKEN, signing_secret=SECRET,
-                    pace_seconds=pace_seconds, **config),
+        SlackConfig(
+            api_url=fake.api_url,
+            bot_token=BOT_TOKEN,
+            signing_secret=SECRET,
+            pace_seconds=pace_seconds,
+            **config,
+        ),
         core=core,
     )
     http_app: web.Application = build_http_app(adapter.routes())
@@ -129,5 +159,7 @@ class Finished:
         import asyncio
 
         async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: len(self.outcomes) >= count), timeout)
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: len(self.outcomes) >= count), timeout
+            )
         return self.outcomes

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.app import App
-from storage.models import Decision, ProcessedRequest
+from storage.models import Decision
 from tests.slack.harness import fixture, running
 
 
 def decisions(app: App) -> list[Decision]:
     with Session(app.engine) as session:
-        return list(session.exec(select(Decision).order_by(Decision.number)).all())
+        return list(session.exec(select(Decision).order_by(col(Decision.number))).all())
 
 
 def test_slash_decide_posts_block_kit_in_the_channel(app: App) -> None:
@@ -35,6 +35,9 @@ def test_slash_decide_posts_block_kit_in_the_channel(app: App) -> None:
 
     asyncio.run(scenario())
     [decision] = decisions(app)
-    assert decision.text == "we launch on 3 March with <@U0BOB> & <@U0CARA> #launch see https://example.com/plan"
+    assert (
+        decision.text
+        == "we launch on 3 March with <@U0BOB> & <@U0CARA> #launch see https://example.com/plan"
+    )
     assert decision.participants == ["U0BOB", "U0CARA"]
     assert decision.team_id == "T0ACME" and decision.platform == "slack"

@@ -6,7 +6,7 @@ import asyncio
 import re
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.app import App
 from bot.context import Ctx
@@ -19,7 +19,7 @@ MANIFEST = Path(__file__).parents[2] / "adapters" / "slack_manifest.yml"
 
 def decisions(app: App) -> list[Decision]:
     with Session(app.engine) as session:
-        return list(session.exec(select(Decision).order_by(Decision.number)).all())
+        return list(session.exec(select(Decision).order_by(col(Decision.number))).all())
 
 
 def test_every_core_command_has_a_listener_and_a_manifest_entry(app: App) -> None:
@@ -29,8 +29,13 @@ def test_every_core_command_has_a_listener_and_a_manifest_entry(app: App) -> Non
             base = fixture("slash_command", r.fake)
             names = sorted(app.registry.commands)
             for name in names:
-                payload = {**base, "command": f"/{name}", "text": "help", "trigger_id": f"t-{name}",
-                           "response_url": r.fake.response_url(name)}
+                payload = {
+                    **base,
+                    "command": f"/{name}",
+                    "text": "help",
+                    "trigger_id": f"t-{name}",
+                    "response_url": r.fake.response_url(name),
+                }
                 assert (await r.command(payload)).status == 200, name
             await finished.wait(len(names))
             for name in names:
@@ -40,16 +45,22 @@ def test_every_core_command_has_a_listener_and_a_manifest_entry(app: App) -> Non
     asyncio.run(scenario())
     manifest = MANIFEST.read_text(encoding="utf-8")
     in_manifest = set(re.findall(r"- command: /(\w+)", manifest))
-    assert in_manifest == set(app.registry.commands) == {
-        "decide", "decisions", "match", "plan", "kpi", "digest", "contract", "accord"
-    }
+    assert (
+        in_manifest
+        == set(app.registry.commands)
+        == {"decide", "decisions", "match", "plan", "kpi", "digest", "contract", "accord"}
+    )
     assert "callback_id: accord_log_decision" in manifest and "app_home_opened" in manifest
 
 
 def test_a_command_not_built_yet_answers_not_available_ephemerally(app: App) -> None:
     async def scenario() -> None:
         async with running(app) as r:
-            payload = {**fixture("slash_command", r.fake), "command": "/plan", "text": "add kickoff"}
+            payload = {
+                **fixture("slash_command", r.fake),
+                "command": "/plan",
+                "text": "add kickoff",
+            }
             await r.command(payload)
             [answer] = await r.fake.wait_calls("/response/slash1")
             assert answer.body["response_type"] == "ephemeral"
@@ -62,8 +73,13 @@ def test_a_command_not_built_yet_answers_not_available_ephemerally(app: App) -> 
 def test_user_locale_and_slack_connect_home_team_come_from_users_info(app: App) -> None:
     async def scenario() -> None:
         async with running(app) as r:
-            r.fake.users["U0ALICE"] = {"id": "U0ALICE", "name": "alice", "team_id": "T0BETA",
-                                       "locale": "fr-FR", "profile": {"display_name": "Alice Martin"}}
+            r.fake.users["U0ALICE"] = {
+                "id": "U0ALICE",
+                "name": "alice",
+                "team_id": "T0BETA",
+                "locale": "fr-FR",
+                "profile": {"display_name": "Alice Martin"},
+            }
             await r.command(fixture("slash_command", r.fake))
             [post] = await r.fake.wait_calls("chat.postMessage")
             assert "Décision" in post.body["blocks"][0]["text"]["text"]
@@ -71,7 +87,11 @@ def test_user_locale_and_slack_connect_home_team_come_from_users_info(app: App) 
     asyncio.run(scenario())
     with Session(app.engine) as session:
         alice = session.exec(select(Member).where(Member.user_id == "U0ALICE")).one()
-    assert (alice.display_name, alice.home_team_id, alice.team_id) == ("Alice Martin", "T0BETA", "T0ACME")
+    assert (alice.display_name, alice.home_team_id, alice.team_id) == (
+        "Alice Martin",
+        "T0BETA",
+        "T0ACME",
+    )
 
 
 def test_decide_without_text_opens_the_modal_and_its_submission_logs_the_decision(app: App) -> None:
@@ -83,7 +103,12 @@ def test_decide_without_text_opens_the_modal_and_its_submission_logs_the_decisio
             assert opened.body["trigger_id"] == payload["trigger_id"]
             view = opened.body["view"]
             assert view["callback_id"] == "accord_decide"
-            assert [b["block_id"] for b in view["blocks"]] == ["decision", "participants", "tags", "supersedes"]
+            assert [b["block_id"] for b in view["blocks"]] == [
+                "decision",
+                "participants",
+                "tags",
+                "supersedes",
+            ]
             assert decisions(app) == []
 
             finished = Finished(r.adapter)
@@ -107,7 +132,10 @@ def test_message_shortcut_logs_the_message_with_a_link_back(app: App) -> None:
             await r.interactive(fixture("message_shortcut", r.fake))
             [post] = await r.fake.wait_calls("chat.postMessage")
             [link] = r.fake.calls("chat.getPermalink")
-            assert (link.body["channel"], link.body["message_ts"]) == ("C0LAUNCH", "1700000200.000300")
+            assert (link.body["channel"], link.body["message_ts"]) == (
+                "C0LAUNCH",
+                "1700000200.000300",
+            )
             assert "archives/C0LAUNCH/p1700000200000300" in str(post.body["blocks"])
 
     asyncio.run(scenario())
@@ -146,7 +174,9 @@ def test_button_updates_the_message_in_place_once(app: App) -> None:
 
 
 def test_button_without_response_url_uses_chat_update(app: App) -> None:
-    app.registry.add_action("test.confirm", lambda ctx, value: [Reply(text="Done", replace_original=True)])
+    app.registry.add_action(
+        "test.confirm", lambda ctx, value: [Reply(text="Done", replace_original=True)]
+    )
 
     async def scenario() -> None:
         async with running(app) as r:
@@ -165,9 +195,15 @@ def test_ephemeral_export_goes_to_the_user_and_files_to_their_dm(app: App) -> No
             finished = Finished(r.adapter)
             base = fixture("slash_command", r.fake)
             await r.command(base)
-            await r.command({**base, "command": "/decisions", "text": "export csv", "trigger_id": "t2"})
+            await r.command(
+                {**base, "command": "/decisions", "text": "export csv", "trigger_id": "t2"}
+            )
             await finished.wait(2)
-            ephemeral = [c for c in r.fake.calls("/response/slash1") if c.body.get("response_type") == "ephemeral"]
+            ephemeral = [
+                c
+                for c in r.fake.calls("/response/slash1")
+                if c.body.get("response_type") == "ephemeral"
+            ]
             assert ephemeral and "1" in ephemeral[-1].body["text"]
             [opened] = r.fake.calls("conversations.open")
             assert opened.body["users"] == "U0ALICE"
@@ -191,7 +227,9 @@ def test_app_home_shows_the_users_partnerships(app: App) -> None:
             view = published.body["view"]
             assert view["type"] == "home" and len(view["blocks"]) <= 100
             text = str(view["blocks"])
-            assert "Your partnerships" in text and "<#C0LAUNCH>" in text and "#1 · we launch" in text
+            assert (
+                "Your partnerships" in text and "<#C0LAUNCH>" in text and "#1 · we launch" in text
+            )
 
     asyncio.run(scenario())
 
@@ -199,8 +237,11 @@ def test_app_home_shows_the_users_partnerships(app: App) -> None:
 def test_reply_with_buttons_renders_unique_action_ids() -> None:
     from adapters.slack_render import neutral_action_id, render
 
-    reply = Reply(text="Snooze?", buttons=[Button("1 day", "plan.snooze", "1d"), Button("1 week", "plan.snooze", "1w")],
-                  visibility=Visibility.CHANNEL)
+    reply = Reply(
+        text="Snooze?",
+        buttons=[Button("1 day", "plan.snooze", "1d"), Button("1 week", "plan.snooze", "1w")],
+        visibility=Visibility.CHANNEL,
+    )
     [message] = render(reply)
     ids = [e["action_id"] for e in message.blocks[-1]["elements"]]
     assert len(set(ids)) == 2 and {neutral_action_id(i) for i in ids} == {"plan.snooze"}

@@ -21,9 +21,18 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
 
 def _queue(app: App, key: str, channel: str = "C0LAUNCH") -> None:
     with Session(app.engine) as session:
-        session.add(Notification(platform="slack", team_id="T0ACME", channel_id=channel, kind="test.ping",
-                                 idempotency_key=key, payload={"text": "Kick-off in 2 days"},
-                                 due_at=START, created_at=START))
+        session.add(
+            Notification(
+                platform="slack",
+                team_id="T0ACME",
+                channel_id=channel,
+                kind="test.ping",
+                idempotency_key=key,
+                payload={"text": "Kick-off in 2 days"},
+                due_at=START,
+                created_at=START,
+            )
+        )
         session.commit()
 
 
@@ -34,8 +43,11 @@ def _rows(app: App) -> list[Notification]:
 
 def _register(app: App) -> None:
     def render(session: Session, rows: list[Notification], ctx: object) -> Reply:
-        return Reply(title="Reminder", text=" / ".join(str(r.payload["text"]) for r in rows),
-                     image=Attachment("chart.png", PNG, mime="image/png", alt="KPI chart"))
+        return Reply(
+            title="Reminder",
+            text=" / ".join(str(r.payload["text"]) for r in rows),
+            image=Attachment("chart.png", PNG, mime="image/png", alt="KPI chart"),
+        )
 
     app.registry.add_renderer("test.ping", render)
 
@@ -48,15 +60,18 @@ def test_dispatcher_posts_through_slack_with_files_upload_v2(app: App) -> None:
         fake = FakeSlack()
         await fake.start()
         try:
-            notifier = SlackNotifier(lambda team: BOT_TOKEN if team == "T0ACME" else None,
-                                     fake.api_url, ChannelPacer(0))
+            notifier = SlackNotifier(
+                lambda team: BOT_TOKEN if team == "T0ACME" else None, fake.api_url, ChannelPacer(0)
+            )
             result = await asyncio.to_thread(make_dispatcher(app, {"slack": notifier}).run_once)
             assert result.sent == 1
             [post] = fake.calls("chat.postMessage")
             assert post.body["channel"] == "C0LAUNCH" and "Kick-off in 2 days" in post.body["text"]
             assert post.body["blocks"][0]["type"] == "header"
             [get_url] = fake.calls("files.getUploadURLExternal")
-            assert get_url.body["filename"] == "chart.png" and get_url.body["alt_txt"] == "KPI chart"
+            assert (
+                get_url.body["filename"] == "chart.png" and get_url.body["alt_txt"] == "KPI chart"
+            )
             [complete] = fake.calls("files.completeUploadExternal")
             assert complete.body["channel_id"] == "C0LAUNCH"
             [upload] = fake.calls("/upload/")
@@ -109,7 +124,9 @@ def test_not_in_channel_keeps_the_notification_for_later_with_a_clear_error(app:
     asyncio.run(scenario())
     [row] = _rows(app)
     assert row.status == PENDING
-    assert row.last_error and "not_in_channel" in row.last_error and "invite the bot" in row.last_error
+    assert (
+        row.last_error and "not_in_channel" in row.last_error and "invite the bot" in row.last_error
+    )
     assert "xoxb" not in row.last_error
 
 

@@ -9,8 +9,8 @@ import aiohttp
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from adapters.slack_adapter import SlackAdapter, SlackConfig
 from adapters.http_server import build_http_app, mark_ready, start_http
+from adapters.slack_adapter import SlackAdapter, SlackConfig
 from bot.app import App
 from storage.models.slack import slack_bots, slack_installations, slack_oauth_states
 from tests.slack.fake_slack import FakeSlack
@@ -26,8 +26,15 @@ def test_install_flow_stores_the_workspace_and_the_notifier_uses_its_token(app: 
     async def scenario() -> None:
         fake = FakeSlack()
         await fake.start()
-        adapter = SlackAdapter(app, SlackConfig(api_url=fake.api_url, signing_secret=SECRET,
-                                                client_id="111.222", client_secret="shh"))
+        adapter = SlackAdapter(
+            app,
+            SlackConfig(
+                api_url=fake.api_url,
+                signing_secret=SECRET,
+                client_id="111.222",
+                client_secret="shh",
+            ),
+        )
         http_app = build_http_app(adapter.routes())
         runner = await start_http(http_app, "127.0.0.1", 0)
         mark_ready(http_app)
@@ -41,8 +48,11 @@ def test_install_flow_stores_the_workspace_and_the_notifier_uses_its_token(app: 
                 state = re.search(r"state=([\w-]+)", page).group(1)  # type: ignore[union-attr]
                 assert "client_id=111.222" in page and "commands" in page
                 assert _count(app, slack_oauth_states) == 1
-                async with client.get(f"{base}/slack/oauth_redirect", params={"code": "c0de", "state": state},
-                                      headers={"Cookie": cookie}) as resp:
+                async with client.get(
+                    f"{base}/slack/oauth_redirect",
+                    params={"code": "c0de", "state": state},
+                    headers={"Cookie": cookie},
+                ) as resp:
                     assert resp.status == 200, await resp.text()
             [access] = fake.calls("oauth.v2.access")
             assert access.body.get("code") == "c0de"
@@ -61,16 +71,27 @@ def test_install_with_a_forged_state_is_refused(app: App) -> None:
     async def scenario() -> None:
         fake = FakeSlack()
         await fake.start()
-        adapter = SlackAdapter(app, SlackConfig(api_url=fake.api_url, signing_secret=SECRET,
-                                                client_id="111.222", client_secret="shh"))
+        adapter = SlackAdapter(
+            app,
+            SlackConfig(
+                api_url=fake.api_url,
+                signing_secret=SECRET,
+                client_id="111.222",
+                client_secret="shh",
+            ),
+        )
         http_app = build_http_app(adapter.routes())
         runner = await start_http(http_app, "127.0.0.1", 0)
         base = f"http://127.0.0.1:{runner.addresses[0][1]}"
         try:
-            async with aiohttp.ClientSession() as client, client.get(
-                f"{base}/slack/oauth_redirect", params={"code": "c0de", "state": "forged"},
-                headers={"Cookie": "slack-app-oauth-state=forged"},
-            ) as resp:
+            async with (
+                aiohttp.ClientSession() as client,
+                client.get(
+                    f"{base}/slack/oauth_redirect",
+                    params={"code": "c0de", "state": "forged"},
+                    headers={"Cookie": "slack-app-oauth-state=forged"},
+                ) as resp,
+            ):
                 assert resp.status >= 400
             assert fake.calls("oauth.v2.access") == []
             assert _count(app, slack_installations) == 0

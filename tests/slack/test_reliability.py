@@ -147,9 +147,15 @@ def test_server_error_is_retried(app: App) -> None:
 
 @pytest.mark.parametrize(
     ("error", "says"),
-    [("not_in_channel", "Invite me"), ("channel_not_found", "cannot find"), ("is_archived", "archived")],
+    [
+        ("not_in_channel", "Invite me"),
+        ("channel_not_found", "cannot find"),
+        ("is_archived", "archived"),
+    ],
 )
-def test_channel_errors_tell_the_user_and_the_process_carries_on(app: App, error: str, says: str) -> None:
+def test_channel_errors_tell_the_user_and_the_process_carries_on(
+    app: App, error: str, says: str
+) -> None:
     async def scenario() -> None:
         async with running(app) as r:
             finished = Finished(r.adapter)
@@ -167,7 +173,9 @@ def test_channel_errors_tell_the_user_and_the_process_carries_on(app: App, error
     asyncio.run(scenario())
 
 
-def test_invalid_token_is_logged_without_the_token(app: App, caplog: pytest.LogCaptureFixture) -> None:
+def test_invalid_token_is_logged_without_the_token(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
     async def scenario() -> None:
         async with running(app) as r:
             finished = Finished(r.adapter)

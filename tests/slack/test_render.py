@@ -25,10 +25,23 @@ def _all_text(block: dict) -> list[str]:
 
 
 def test_a_small_reply_is_one_message_with_every_part() -> None:
-    reply = Reply(title="Decision #3", text="Ship it", fields=[ReplyField("Author", "<@U1>")],
-                  items=["a", "b"], footer="3 March", buttons=[Button("Done", "plan.done", "7")])
+    reply = Reply(
+        title="Decision #3",
+        text="Ship it",
+        fields=[ReplyField("Author", "<@U1>")],
+        items=["a", "b"],
+        footer="3 March",
+        buttons=[Button("Done", "plan.done", "7")],
+    )
     [message] = render(reply)
-    assert [b["type"] for b in message.blocks] == ["header", "section", "section", "section", "context", "actions"]
+    assert [b["type"] for b in message.blocks] == [
+        "header",
+        "section",
+        "section",
+        "section",
+        "context",
+        "actions",
+    ]
     assert message.text.startswith("*Decision #3*\nShip it")
     assert message.blocks[2]["fields"][0]["text"] == "*Author*\n<@U1>"
 
@@ -56,7 +69,10 @@ def test_long_and_large_replies_are_split_within_limits() -> None:
                 assert all(len(f["text"]) <= 2000 for f in block.get("fields", []))
             if block["type"] == "actions":
                 assert len(block["elements"]) <= 25
-                assert all(len(e["text"]["text"]) <= 75 and len(e["value"]) <= 2000 for e in block["elements"])
+                assert all(
+                    len(e["text"]["text"]) <= 75 and len(e["value"]) <= 2000
+                    for e in block["elements"]
+                )
     # Nothing lost: every item is somewhere, in order, and the buttons come last.
     joined = "\n".join(t for m in messages for b in m.blocks for t in _all_text(b))
     assert "item 0 " in joined and "item 1999 " in joined
@@ -73,5 +89,8 @@ def test_normalize_turns_slack_markup_into_neutral_text() -> None:
         "ask <@U1|alice> and <@U2> in <#C9|launch> about <https://x.io/a?b=1&amp;c=2|the doc> "
         "<!here> <!subteam^S1|@sales> 1 &lt; 2 <mailto:a@b.co|a@b.co>"
     )
-    assert text == "ask <@U1> and <@U2> in <#C9> about https://x.io/a?b=1&c=2 @here @sales 1 < 2 a@b.co"
+    assert (
+        text
+        == "ask <@U1> and <@U2> in <#C9> about https://x.io/a?b=1&c=2 @here @sales 1 < 2 a@b.co"
+    )
     assert [(u.id, u.name) for u in mentioned] == [("U1", "alice"), ("U2", "")]

@@ -10,12 +10,14 @@ from sqlmodel import Session, select
 
 from bot.app import App
 from storage.models import Decision, ProcessedRequest
-from tests.slack.harness import form_body, running, signed_headers, fixture
+from tests.slack.harness import fixture, form_body, running, signed_headers
 
 
 def _stored(app: App) -> int:
     with Session(app.engine) as session:
-        return len(session.exec(select(Decision)).all()) + len(session.exec(select(ProcessedRequest)).all())
+        return len(session.exec(select(Decision)).all()) + len(
+            session.exec(select(ProcessedRequest)).all()
+        )
 
 
 @pytest.mark.parametrize("case", ["bad", "missing", "old", "tampered", "no_timestamp"])

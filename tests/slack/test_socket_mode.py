@@ -18,17 +18,30 @@ def test_socket_mode_acks_the_envelope_and_records_the_decision(app: App) -> Non
     async def scenario() -> None:
         fake = FakeSlack()
         await fake.start()
-        adapter = SlackAdapter(app, SlackConfig(api_url=fake.api_url, bot_token=BOT_TOKEN,
-                                                app_token="xapp-1-A0-1-fake", pace_seconds=0))
+        adapter = SlackAdapter(
+            app,
+            SlackConfig(
+                api_url=fake.api_url,
+                bot_token=BOT_TOKEN,
+                app_token="xapp-1-A0-1-fake",
+                pace_seconds=0,
+            ),
+        )
         setup = adapter.adapter_setup()
         assert setup.routes == [] and not setup.needs_http
-        task = asyncio.create_task(setup.background[0]())
+        task: asyncio.Task[None] = asyncio.ensure_future(setup.background[0]())
         try:
             await fake.wait_calls("/socket/connected")
             [opened] = fake.calls("apps.connections.open")
             assert opened.headers["Authorization"] == "Bearer xapp-1-A0-1-fake"
-            await fake.push({"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True,
-                             "payload": fixture("slash_command", fake)})
+            await fake.push(
+                {
+                    "envelope_id": "env-1",
+                    "type": "slash_commands",
+                    "accepts_response_payload": True,
+                    "payload": fixture("slash_command", fake),
+                }
+            )
             [ack] = await fake.wait_calls("/socket/ack")
             assert ack.body["envelope_id"] == "env-1"
             [post] = await fake.wait_calls("chat.postMessage")
