@@ -153,6 +153,9 @@ class SlackAdapter:
                 ),
                 install_path=INSTALL_PATH,
                 redirect_uri_path=REDIRECT_PATH,
+                # GovSlack-style hosts authorize on their own domain too.
+                authorization_url=self.config.api_url.rstrip("/").removesuffix("/api")
+                + "/oauth/v2/authorize",
             ),
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
+from bot.decisions import recent
 from bot.i18n import Translator
 from bot.types import Reply, Tenant
 from storage.models import Decision, Partnership, PartyMember
@@ -54,16 +55,7 @@ def overview(
             return [Reply(title=t("home.title"), text=t("home.empty"))]
         replies = [Reply(title=t("home.title"), text=t("home.intro", count=len(found)))]
         for partnership in found:
-            latest = session.exec(
-                select(Decision)
-                .where(
-                    Decision.platform == tenant.platform,
-                    Decision.team_id == tenant.team_id,
-                    Decision.partnership_id == partnership.id,
-                )
-                .order_by(col(Decision.number).desc())
-                .limit(DECISIONS_PER_PARTNERSHIP)
-            ).all()
+            latest = recent(session, tenant, partnership, DECISIONS_PER_PARTNERSHIP)
             items = [
                 t(
                     "home.decision",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
@@ -14,11 +15,13 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
+from sqlmodel import Session, col, select
 
 from adapters.http_server import build_http_app, mark_ready, start_http
 from adapters.slack_adapter import SlackAdapter, SlackConfig
 from bot.app import App
 from bot.core import Core
+from storage.models import Decision
 from tests.slack.fake_slack import FakeSlack
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -98,6 +101,28 @@ class Running:
 
 
 @asynccontextmanager
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+
+
+@asynccontextmanager
+async def serving(adapter: SlackAdapter) -> AsyncIterator[str]:
+    """The adapter's routes on the shared HTTP server, on an ephemeral port: its base URL."""
+    http_app: web.Application = build_http_app(adapter.routes())
+    runner = await start_http(http_app, "127.0.0.1", 0)
+    mark_ready(http_app)
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
 async def running(
     app: App,
     *,
@@ -106,34 +131,22 @@ async def running(
     pace_seconds: float = 0.0,
     **config: Any,
 ) -> AsyncIterator[Running]:
-    """The adapter on the shared HTTP server (ephemeral port), talking to a fake Slack."""
-    own_fake = fake is None
-    fake = fake or FakeSlack()
-    if own_fake:
-        await fake.start()
-    adapter = SlackAdapter(
-        app,
-        SlackConfig(
-            api_url=fake.api_url,
-            bot_token=BOT_TOKEN,
-            signing_secret=SECRET,
-            pace_seconds=pace_seconds,
-            **config,
-        ),
-        core=core,
-    )
-    http_app: web.Application = build_http_app(adapter.routes())
-    runner = await start_http(http_app, "127.0.0.1", 0)
-    mark_ready(http_app)
-    port = runner.addresses[0][1]
-    session = aiohttp.ClientSession()
-    try:
-        yield Running(fake, adapter, f"http://127.0.0.1:{port}", session)
-    finally:
-        await session.close()
-        await runner.cleanup()
-        if own_fake:
-            await fake.stop()
+    """The adapter in HTTP mode, talking to a fake Slack (its own unless one is given)."""
+    async with contextlib.AsyncExitStack() as stack:
+        if fake is None:
+            fake = await stack.enter_async_context(fake_slack())
+        config = {"bot_token": BOT_TOKEN, "signing_secret": SECRET, **config}
+        adapter = SlackAdapter(
+            app, SlackConfig(api_url=fake.api_url, pace_seconds=pace_seconds, **config), core=core
+        )
+        url = await stack.enter_async_context(serving(adapter))
+        session = await stack.enter_async_context(aiohttp.ClientSession())
+        yield Running(fake, adapter, url, session)
+
+
+def decisions(app: App) -> list[Decision]:
+    with Session(app.engine) as session:
+        return list(session.exec(select(Decision).order_by(col(Decision.number))).all())
 
 
 class Finished:

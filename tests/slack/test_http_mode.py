@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlmodel import Session, col, select
-
 from bot.app import App
-from storage.models import Decision
-from tests.slack.harness import fixture, running
-
-
-def decisions(app: App) -> list[Decision]:
-    with Session(app.engine) as session:
-        return list(session.exec(select(Decision).order_by(col(Decision.number))).all())
+from tests.slack.harness import decisions, fixture, running
 
 
 def test_slash_decide_posts_block_kit_in_the_channel(app: App) -> None:

@@ -6,20 +6,15 @@ import asyncio
 import re
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.app import App
 from bot.context import Ctx
 from bot.types import Button, Reply, Visibility
-from storage.models import Decision, Member
-from tests.slack.harness import Finished, fixture, running
+from storage.models import Member
+from tests.slack.harness import Finished, decisions, fixture, running
 
 MANIFEST = Path(__file__).parents[2] / "adapters" / "slack_manifest.yml"
-
-
-def decisions(app: App) -> list[Decision]:
-    with Session(app.engine) as session:
-        return list(session.exec(select(Decision).order_by(col(Decision.number))).all())
 
 
 def test_every_core_command_has_a_listener_and_a_manifest_entry(app: App) -> None:

@@ -13,8 +13,7 @@ from bot.types import Attachment, Reply
 from storage.models import Notification
 from storage.models.notifications import PENDING, SENT
 from tests.conftest import START
-from tests.slack.fake_slack import FakeSlack
-from tests.slack.harness import BOT_TOKEN
+from tests.slack.harness import BOT_TOKEN, fake_slack
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 64
 
@@ -57,9 +56,7 @@ def test_dispatcher_posts_through_slack_with_files_upload_v2(app: App) -> None:
     _queue(app, "ping-1")
 
     async def scenario() -> None:
-        fake = FakeSlack()
-        await fake.start()
-        try:
+        async with fake_slack() as fake:
             notifier = SlackNotifier(
                 lambda team: BOT_TOKEN if team == "T0ACME" else None, fake.api_url, ChannelPacer(0)
             )
@@ -77,8 +74,6 @@ def test_dispatcher_posts_through_slack_with_files_upload_v2(app: App) -> None:
             [upload] = fake.calls("/upload/")
             assert upload.body["_bytes"] >= len(PNG)
             assert not fake.calls("files.upload")
-        finally:
-            await fake.stop()
 
     asyncio.run(scenario())
     [row] = _rows(app)
@@ -90,17 +85,13 @@ def test_rate_limited_notification_waits_and_is_not_dropped(app: App) -> None:
     _queue(app, "ping-1")
 
     async def scenario() -> None:
-        fake = FakeSlack()
-        await fake.start()
-        try:
+        async with fake_slack() as fake:
             fake.fail("chat.postMessage", status=429, retry_after=1)
             notifier = SlackNotifier(lambda team: BOT_TOKEN, fake.api_url, ChannelPacer(0))
             result = await asyncio.to_thread(make_dispatcher(app, {"slack": notifier}).run_once)
             assert result.sent == 1
             first, second = fake.calls("chat.postMessage")
             assert second.at - first.at >= 1.0
-        finally:
-            await fake.stop()
 
     asyncio.run(scenario())
     assert [r.status for r in _rows(app)] == [SENT]
@@ -111,15 +102,11 @@ def test_not_in_channel_keeps_the_notification_for_later_with_a_clear_error(app:
     _queue(app, "ping-1")
 
     async def scenario() -> None:
-        fake = FakeSlack()
-        await fake.start()
-        try:
+        async with fake_slack() as fake:
             fake.fail("chat.postMessage", error="not_in_channel")
             notifier = SlackNotifier(lambda team: BOT_TOKEN, fake.api_url, ChannelPacer(0))
             result = await asyncio.to_thread(make_dispatcher(app, {"slack": notifier}).run_once)
             assert result.failed == 1
-        finally:
-            await fake.stop()
 
     asyncio.run(scenario())
     [row] = _rows(app)
