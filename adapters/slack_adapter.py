@@ -55,6 +55,15 @@ from bot.types import Command, Outcome, Tenant
 
 log = logging.getLogger(__name__)
 
+
+def _without_rejected_bodies(record: logging.LogRecord) -> bool:
+    """Bolt logs the whole body of a request whose signature fails (response_url and
+    all): keep it out of the logs; `handle_http` logs the rejection without it."""
+    return not str(record.msg).startswith("Invalid request signature")
+
+
+logging.getLogger("slack_bolt.RequestVerification").addFilter(_without_rejected_bodies)
+
 EVENTS_PATH = "/slack/events"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
@@ -205,6 +214,8 @@ class SlackAdapter:
     async def handle_http(self, request: web.Request) -> web.Response:
         """Signature checks (401 on failure), ssl_check and url_verification are bolt's."""
         response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        if response.status == 401:
+            log.warning("rejected a request to %s: bad or missing Slack signature", EVENTS_PATH)
         return await to_aiohttp_response(response)
 
     async def handle_install(self, request: web.Request) -> web.Response:
@@ -247,17 +258,7 @@ class SlackAdapter:
         command = payloads.command_from_slash(
             body, team_id=team, received_at=self._now(), profile=profile
         )
-        outcome = await self._handle(command)
-        await self._deliver(
-            outcome,
-            Target(
-                client=client,
-                channel_id=command.channel_id,
-                user_id=command.user.id,
-                lang=self._lang(profile[1]),
-                response_url=body.get("response_url"),
-            ),
-        )
+        await self._answer(command, client, body.get("response_url"))
 
     async def on_action(
         self,
@@ -299,16 +300,8 @@ class SlackAdapter:
         await ack()  # closes the modal
         team = payloads.tenant_id(body, context.team_id, context.enterprise_id)
         command = payloads.command_from_view(body, team_id=team, received_at=self._now())
-        outcome = await self._handle(command)
-        await self._deliver(
-            outcome,
-            Target(
-                client=client,
-                channel_id=command.channel_id,
-                user_id=command.user.id,
-                lang=self._lang(command.locale),
-            ),
-        )
+        # No response_url in a modal: ephemeral answers go through chat.postEphemeral.
+        await self._answer(command, client, None)
 
     async def on_log_decision(
         self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
@@ -330,17 +323,7 @@ class SlackAdapter:
             body, team_id=team, permalink=permalink, received_at=self._now()
         )
         command.locale = profile[1]
-        outcome = await self._handle(command)
-        await self._deliver(
-            outcome,
-            Target(
-                client=client,
-                channel_id=channel,
-                user_id=user_id,
-                lang=self._lang(profile[1]),
-                response_url=body.get("response_url"),
-            ),
-        )
+        await self._answer(command, client, body.get("response_url"))
 
     async def on_home_opened(
         self, event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
@@ -371,9 +354,19 @@ class SlackAdapter:
 
     # -- helpers -----------------------------------------------------------------------
 
-    async def _handle(self, command: Command) -> Outcome:
+    async def _answer(
+        self, command: Command, client: AsyncWebClient, response_url: str | None
+    ) -> None:
         # The core is synchronous (one database transaction): off the event loop.
-        return await asyncio.to_thread(self.core.handle, command)
+        outcome = await asyncio.to_thread(self.core.handle, command)
+        target = Target(
+            client=client,
+            channel_id=command.channel_id,
+            user_id=command.user.id,
+            lang=self._lang(command.locale),
+            response_url=response_url,
+        )
+        await self._deliver(outcome, target)
 
     async def _deliver(self, outcome: Outcome, target: Target) -> None:
         try:

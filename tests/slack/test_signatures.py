@@ -21,7 +21,9 @@ def _stored(app: App) -> int:
 
 
 @pytest.mark.parametrize("case", ["bad", "missing", "old", "tampered", "no_timestamp"])
-def test_unsigned_requests_get_401_and_store_nothing(app: App, case: str) -> None:
+def test_unsigned_requests_get_401_and_store_nothing(
+    app: App, case: str, caplog: pytest.LogCaptureFixture
+) -> None:
     async def scenario() -> None:
         async with running(app) as r:
             body = form_body(fixture("slash_command", r.fake))
@@ -42,8 +44,11 @@ def test_unsigned_requests_get_401_and_store_nothing(app: App, case: str) -> Non
             # The rejection happens before any listener runs: nothing can be in flight.
             assert r.fake.requests == []
 
-    asyncio.run(scenario())
+    with caplog.at_level("DEBUG"):
+        asyncio.run(scenario())
     assert _stored(app) == 0
+    assert "bad or missing Slack signature" in caplog.text
+    assert "response_url" not in caplog.text and "slash1" not in caplog.text
 
 
 def test_signed_request_within_five_minutes_is_accepted(app: App) -> None:
