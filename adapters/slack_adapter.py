@@ -9,8 +9,11 @@
 - `SLACK_API_URL` is the base of every Web API call.
 
 Every listener acks first, then works: bolt answers Slack as soon as `ack()`
-is called, and the core runs in a worker thread (`asyncio.to_thread`), so a
-slow database never delays an ack and the event loop keeps acking others.
+is called, and the core runs in a worker thread of the adapter's own pool, so
+a slow database never delays an ack and the event loop keeps acking others.
+The pool is not asyncio's default one on purpose: bolt's OAuth authorization
+(the installation store, before the ack) uses that one, and slow commands
+holding every thread must not stall it.
 A retried delivery (same `trigger_id`, action timestamp) is answered by the
 core from its ledger with `Outcome.duplicate`: nothing is posted twice.
 """
@@ -18,14 +21,16 @@ core from its ledger with `Outcome.duplicate`: nothing is posted twice.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -78,6 +83,9 @@ BOT_SCOPES = (
 )
 PROFILE_TTL = 3600.0
 HOME_MAX_BLOCKS = 100
+# Threads running the core: within the database pool (SQLAlchemy: 5 + 10 overflow).
+CORE_WORKERS = 8
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +131,7 @@ class SlackAdapter:
         self.config = config
         self.pacer = ChannelPacer(config.pace_seconds)
         self.delivery = AsyncDelivery(self.pacer)
+        self._core_pool = ThreadPoolExecutor(CORE_WORKERS, thread_name_prefix="accord-slack")
         self._profiles: dict[
             tuple[str, str], tuple[float, tuple[str | None, str | None, str | None]]
         ] = {}
@@ -243,6 +252,7 @@ class SlackAdapter:
     async def close(self) -> None:
         if self._socket_handler is not None:
             await self._socket_handler.close_async()
+        self._core_pool.shutdown(wait=False)
 
     # -- listeners -------------------------------------------------------------------
 
@@ -280,7 +290,7 @@ class SlackAdapter:
             received_at=self._now(),
             locale=profile[1],
         )
-        outcome = await asyncio.to_thread(self.core.handle_action, act)
+        outcome = await self._in_core_pool(self.core.handle_action, act)
         ts = act.message_ref.split(":", 1)[1] if act.message_ref else None
         await self._deliver(
             outcome,
@@ -333,7 +343,7 @@ class SlackAdapter:
         user_id = event.get("user", "")
         team = context.team_id or context.enterprise_id or ""
         profile = await self._profile(client, team, user_id)
-        replies = await asyncio.to_thread(
+        replies = await self._in_core_pool(
             home.overview,
             self.app.session_factory,
             Tenant(payloads.PLATFORM, team),
@@ -357,8 +367,7 @@ class SlackAdapter:
     async def _answer(
         self, command: Command, client: AsyncWebClient, response_url: str | None
     ) -> None:
-        # The core is synchronous (one database transaction): off the event loop.
-        outcome = await asyncio.to_thread(self.core.handle, command)
+        outcome = await self._in_core_pool(self.core.handle, command)
         target = Target(
             client=client,
             channel_id=command.channel_id,
@@ -424,6 +433,11 @@ class SlackAdapter:
             log.info("users.info unavailable (%s): using the payload only", error_code(err))
         self._profiles[(team, user_id)] = (time.monotonic() + PROFILE_TTL, profile)
         return profile
+
+    async def _in_core_pool(self, func: Callable[..., T], *args: Any) -> T:
+        """The core is synchronous (one database transaction): off the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._core_pool, functools.partial(func, *args))
 
     def _lang(self, locale: str | None) -> str:
         return (

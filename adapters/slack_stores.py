@@ -15,6 +15,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import desc, select
 from sqlalchemy.engine import Engine
 
 from storage.models.slack import BOTS_TABLE, INSTALLATIONS_TABLE, OAUTH_STATES_TABLE
@@ -39,13 +40,24 @@ def state_store(engine: Engine) -> SQLAlchemyOAuthStateStore:
 
 
 def bot_token(store: SQLAlchemyInstallationStore, team_id: str) -> str | None:
-    """The bot token of a workspace (`T…`) or of an org-wide install (`E…`)."""
-    org = team_id.startswith("E")
-    bot = store.find_bot(
-        enterprise_id=team_id if org else None,
-        team_id=None if org else team_id,
-        is_enterprise_install=org,
-    )
+    """The bot token of a workspace (`T…`) or of an org-wide install (`E…`).
+
+    The store looks bots up by (enterprise, team); a tenant is only the team, so
+    the enterprise of a workspace inside an Enterprise Grid is read first from
+    the store's own table.
+    """
+    if team_id.startswith("E"):
+        bot = store.find_bot(enterprise_id=team_id, team_id=None, is_enterprise_install=True)
+        return bot.bot_token if bot else None
+    c = store.bots.c
+    with store.engine.connect() as conn:
+        enterprise_id = conn.execute(
+            select(c.enterprise_id)
+            .where(c.client_id == store.client_id, c.team_id == team_id)
+            .order_by(desc(c.installed_at))
+            .limit(1)
+        ).scalar()
+    bot = store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
     return bot.bot_token if bot else None
 
 

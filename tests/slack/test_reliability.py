@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -30,12 +31,25 @@ class GatedCore:
         self.gate = threading.Event()
         self.entered = 0
         self._lock = threading.Lock()
+        self._waiters: list[tuple[int, asyncio.AbstractEventLoop, asyncio.Event]] = []
 
     def handle(self, command: Command) -> Outcome:
         with self._lock:
             self.entered += 1
+            for count, loop, event in self._waiters:
+                if self.entered >= count:
+                    loop.call_soon_threadsafe(event.set)
         assert self.gate.wait(timeout=30)
         return self.core.handle(command)
+
+    async def wait_entered(self, count: int) -> None:
+        """Until `count` commands are held at the gate (each holding a worker thread)."""
+        event = asyncio.Event()
+        with self._lock:
+            if self.entered >= count:
+                return
+            self._waiters.append((count, asyncio.get_running_loop(), event))
+        await asyncio.wait_for(event.wait(), 10)
 
     def handle_action(self, action: Any) -> Outcome:
         assert self.gate.wait(timeout=30)
@@ -200,3 +214,50 @@ def test_posts_to_one_channel_are_paced(app: App) -> None:
             assert all(gap >= 0.25 for gap in gaps), gaps
 
     asyncio.run(scenario())
+
+
+def test_oauth_mode_acks_while_every_core_thread_is_busy(app: App) -> None:
+    """Bolt authorizes each request from the installation store *before* the ack: the
+    store's threads must not queue behind slow commands."""
+    gated = GatedCore(app.core)
+    n = 20
+
+    async def scenario() -> None:
+        oauth = {"bot_token": None, "client_id": "111.222", "client_secret": "shh"}
+        async with running(app, core=gated, **oauth) as r:  # type: ignore[arg-type]
+            assert r.adapter.installations is not None
+            r.adapter.installations.save(
+                Installation(
+                    app_id="AACCORD",
+                    enterprise_id="E0001",
+                    team_id="T0ACME",
+                    user_id="U0ADMIN",
+                    bot_token="xoxb-acme",
+                    bot_id="BACCORD",
+                    bot_user_id="UACCORD",
+                    installed_at=time.time(),
+                )
+            )
+            base = fixture("slash_command", r.fake)
+
+            async def one(i: int) -> float:
+                start = time.monotonic()
+                resp = await r.command({**base, "trigger_id": f"trig-{i}", "text": f"decision {i}"})
+                assert resp.status == 200
+                return time.monotonic() - start
+
+            # First occupy the threads with slow commands, then measure new acks.
+            busy = [asyncio.ensure_future(one(i)) for i in range(n // 2)]
+            await gated.wait_entered(6)  # asyncio's default pool has 6 threads here
+            durations = await asyncio.gather(*(one(i) for i in range(n // 2, n)))
+            assert max(durations) < 3.0
+            gated.gate.set()
+            await asyncio.gather(*busy)
+            posts = await r.fake.wait_calls("chat.postMessage", n)
+            assert {p.headers["Authorization"] for p in posts} == {"Bearer xoxb-acme"}
+            # The dispatcher's notifier finds the same workspace (inside an Enterprise Grid).
+            token_for = r.adapter.notifier().token_for
+            assert await asyncio.to_thread(token_for, "T0ACME") == "xoxb-acme"
+
+    asyncio.run(scenario())
+    assert count_decisions(app.engine) == n
