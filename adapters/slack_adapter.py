@@ -390,8 +390,8 @@ class SlackAdapter:
     async def _open_decide_modal(
         self, client: AsyncWebClient, body: dict[str, Any], team: str
     ) -> None:
-        profile = await self._cached_profile(team, body.get("user_id", ""))
-        lang = self._lang(profile[1] if profile else None)
+        profile = await self._profile(client, team, body.get("user_id", ""))
+        lang = self._lang(profile[1])
         view = decide_modal(
             i18n.Translator(lang), channel_id=body.get("channel_id", ""), locale=lang
         )
