@@ -84,7 +84,7 @@ def command_from_slash(
         user=User(
             body.get("user_id", ""),
             name or body.get("user_name", ""),
-            home_team_id=home or body.get("user_team_id") or None,
+            home_team_id=home,
         ),
         name=body.get("command", "").lstrip("/").lower(),
         text=text.strip(),
