@@ -431,6 +431,8 @@ class SlackAdapter:
             profile = (name or None, user.get("locale"), user.get("team_id"))
         except SlackApiError as err:
             log.info("users.info unavailable (%s): using the payload only", error_code(err))
+        if len(self._profiles) > 50_000:  # a crude bound: start afresh
+            self._profiles.clear()
         self._profiles[(team, user_id)] = (time.monotonic() + PROFILE_TTL, profile)
         return profile
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from adapters.slack_adapter import BOT_SCOPES
 from bot.app import App
 from bot.context import Ctx
 from bot.types import Button, Reply, Visibility
@@ -46,6 +47,8 @@ def test_every_core_command_has_a_listener_and_a_manifest_entry(app: App) -> Non
         == {"decide", "decisions", "match", "plan", "kpi", "digest", "contract", "accord"}
     )
     assert "callback_id: accord_log_decision" in manifest and "app_home_opened" in manifest
+    bot_scopes = manifest.split("    bot:\n", 1)[1].split("settings:", 1)[0]
+    assert re.findall(r"- ([\w:.]+)", bot_scopes) == list(BOT_SCOPES)
 
 
 def test_a_command_not_built_yet_answers_not_available_ephemerally(app: App) -> None:
