@@ -325,8 +325,8 @@ class SlackAdapter:
         try:
             found = await client.chat_getPermalink(channel=channel, message_ts=message_ts)
             permalink = found.get("permalink")
-        except SlackApiError as err:
-            log.info("no permalink for a shortcut message: %s", error_code(err))
+        except Exception as err:  # optional: the decision is logged without a link
+            log.info("no permalink for a shortcut message: %s", _reason(err))
         user_id = (body.get("user") or {}).get("id", "")
         profile = await self._profile(client, team, user_id)
         command = payloads.command_from_message_shortcut(
@@ -359,8 +359,8 @@ class SlackAdapter:
             await client.views_publish(
                 user_id=user_id, view={"type": "home", "blocks": blocks[:HOME_MAX_BLOCKS]}
             )
-        except SlackApiError as err:
-            log.warning("could not publish the App Home: %s", error_code(err))
+        except Exception as err:
+            log.warning("could not publish the App Home: %s", _reason(err))
 
     # -- helpers -----------------------------------------------------------------------
 
@@ -397,8 +397,8 @@ class SlackAdapter:
         )
         try:
             await client.views_open(trigger_id=body["trigger_id"], view=view)
-        except SlackApiError as err:
-            log.warning("could not open the /decide modal: %s", error_code(err))
+        except Exception as err:
+            log.warning("could not open the /decide modal: %s", _reason(err))
 
     async def _cached_profile(
         self, team: str, user_id: str
@@ -429,8 +429,8 @@ class SlackAdapter:
                 or user.get("name")
             )
             profile = (name or None, user.get("locale"), user.get("team_id"))
-        except SlackApiError as err:
-            log.info("users.info unavailable (%s): using the payload only", error_code(err))
+        except Exception as err:  # optional: the payload alone still makes a command
+            log.info("users.info unavailable (%s): using the payload only", _reason(err))
         if len(self._profiles) > 50_000:  # a crude bound: start afresh
             self._profiles.clear()
         self._profiles[(team, user_id)] = (time.monotonic() + PROFILE_TTL, profile)
@@ -450,6 +450,11 @@ class SlackAdapter:
 
     def _now(self) -> datetime:
         return self.app.clock.now()
+
+
+def _reason(err: Exception) -> str:
+    """Slack's error code, or the exception's type: never a payload or a token."""
+    return error_code(err) if isinstance(err, SlackApiError) else type(err).__name__
 
 
 def decide_modal(t: i18n.Translator, *, channel_id: str, locale: str) -> dict[str, Any]:
