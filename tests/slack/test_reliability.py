@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from bot.types import Command, Outcome
 from storage import db
 from storage.models import Decision
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.harness import Finished, fixture, running
+from tests.slack.harness import Finished, Running, fixture, running
 
 
 class GatedCore:
@@ -61,19 +62,26 @@ def count_decisions(engine: Engine) -> int:
         return len(session.exec(select(Decision)).all())
 
 
+def ack_timer(r: Running) -> Callable[[int], Awaitable[float]]:
+    """Sends the i-th distinct /decide and returns how long its ack took."""
+    base = fixture("slash_command", r.fake)
+
+    async def one(i: int) -> float:
+        start = time.monotonic()
+        resp = await r.command({**base, "trigger_id": f"trig-{i}", "text": f"decision {i}"})
+        assert resp.status == 200
+        return time.monotonic() - start
+
+    return one
+
+
 def test_acks_within_three_seconds_while_the_work_is_slow(app: App) -> None:
     gated = GatedCore(app.core)
     n = 20  # more than the worker threads: the acks must not wait for them
 
     async def scenario() -> None:
         async with running(app, core=gated) as r:  # type: ignore[arg-type]
-            base = fixture("slash_command", r.fake)
-
-            async def one(i: int) -> float:
-                start = time.monotonic()
-                resp = await r.command({**base, "trigger_id": f"trig-{i}", "text": f"decision {i}"})
-                assert resp.status == 200
-                return time.monotonic() - start
+            one = ack_timer(r)
 
             durations = await asyncio.gather(*(one(i) for i in range(n)))
             assert max(durations) < 3.0
@@ -238,13 +246,7 @@ def test_oauth_mode_acks_while_every_core_thread_is_busy(app: App) -> None:
                     installed_at=time.time(),
                 )
             )
-            base = fixture("slash_command", r.fake)
-
-            async def one(i: int) -> float:
-                start = time.monotonic()
-                resp = await r.command({**base, "trigger_id": f"trig-{i}", "text": f"decision {i}"})
-                assert resp.status == 200
-                return time.monotonic() - start
+            one = ack_timer(r)
 
             # First occupy the threads with slow commands, then measure new acks.
             busy = [asyncio.ensure_future(one(i)) for i in range(n // 2)]
