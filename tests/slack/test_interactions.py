@@ -193,6 +193,7 @@ def test_ephemeral_export_goes_to_the_user_and_files_to_their_dm(app: App) -> No
             finished = Finished(r.adapter)
             base = fixture("slash_command", r.fake)
             await r.command(base)
+            await finished.wait(1)  # the decision is stored before the export
             await r.command(
                 {**base, "command": "/decisions", "text": "export csv", "trigger_id": "t2"}
             )

@@ -9,7 +9,7 @@ from bot.runner import adapter_setups
 
 def _app_with(app: App, **env: str) -> App:
     base = {"DATABASE_URL": app.settings.database_url}
-    app.settings = Settings(**base, **env, _env_file=None)  # type: ignore[arg-type]
+    app.settings = Settings(**base, **env, _env_file=None)  # type: ignore[arg-type, call-arg]
     return app
 
 
