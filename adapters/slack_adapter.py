@@ -25,6 +25,7 @@ import functools
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -39,6 +40,7 @@ from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import text
 
 from adapters import slack_payloads as payloads
 from adapters import slack_stores
@@ -436,6 +438,27 @@ class SlackAdapter:
         self._profiles[(team, user_id)] = (time.monotonic() + PROFILE_TTL, profile)
         return profile
 
+    def warm_up(self) -> None:
+        """Start the core's threads and open their database connections before the
+        first burst of commands, so that burst's acks do not pay for them."""
+        sqlite = self.app.engine.dialect.name == "sqlite"
+        barrier = threading.Barrier(CORE_WORKERS)
+
+        def touch() -> None:
+            with self.app.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+                if not sqlite:  # hold it: the pool then keeps one per thread
+                    barrier.wait(timeout=10)
+            if sqlite:  # SQLite serialises transactions: do not hold one while waiting
+                barrier.wait(timeout=10)
+
+        for future in [self._core_pool.submit(touch) for _ in range(CORE_WORKERS)]:
+            try:
+                future.result()
+            except Exception as err:  # a slow start is not a failed start
+                log.warning("Slack adapter warm-up incomplete: %s", type(err).__name__)
+                return
+
     async def _in_core_pool(self, func: Callable[..., T], *args: Any) -> T:
         """The core is synchronous (one database transaction): off the event loop."""
         loop = asyncio.get_running_loop()
@@ -516,4 +539,6 @@ def decide_modal(t: i18n.Translator, *, channel_id: str, locale: str) -> dict[st
 
 def setup(app: App) -> AdapterSetup:
     """What `accord run` starts for Slack (see `bot.runner.adapter_setups`)."""
-    return SlackAdapter(app, SlackConfig.from_settings(app.settings)).adapter_setup()
+    adapter = SlackAdapter(app, SlackConfig.from_settings(app.settings))
+    adapter.warm_up()
+    return adapter.adapter_setup()
