@@ -112,8 +112,9 @@ def _button(button: Button, index: int) -> BlockDict:
             "emoji": True,
         },
         "action_id": action_id_for(button, index),
-        "value": button.value[:MAX_BUTTON_VALUE],
     }
+    if button.value:  # Slack rejects an empty value; absent is fine
+        element["value"] = button.value[:MAX_BUTTON_VALUE]
     if button.style is not ButtonStyle.DEFAULT:
         element["style"] = button.style.value
     return element

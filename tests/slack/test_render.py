@@ -70,7 +70,7 @@ def test_long_and_large_replies_are_split_within_limits() -> None:
             if block["type"] == "actions":
                 assert len(block["elements"]) <= 25
                 assert all(
-                    len(e["text"]["text"]) <= 75 and len(e["value"]) <= 2000
+                    len(e["text"]["text"]) <= 75 and 0 < len(e["value"]) <= 2000
                     for e in block["elements"]
                 )
     # Nothing lost: every item is somewhere, in order, and the buttons come last.
@@ -94,3 +94,8 @@ def test_normalize_turns_slack_markup_into_neutral_text() -> None:
         == "ask <@U1> and <@U2> in <#C9> about https://x.io/a?b=1&c=2 @here @sales 1 < 2 a@b.co"
     )
     assert [(u.id, u.name) for u in mentioned] == [("U1", "alice"), ("U2", "")]
+
+
+def test_a_button_without_value_sends_none() -> None:
+    [message] = render(Reply(text="?", buttons=[Button("Help", "accord.help")]))
+    assert "value" not in message.blocks[-1]["elements"][0]
