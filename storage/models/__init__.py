@@ -4,9 +4,9 @@ The imports are explicit so that `SQLModel.metadata` knows every table
 (Alembic autogenerate and the test schema check rely on it).
 """
 
+from storage.models import slack as slack  # slack_sdk's OAuth store tables
 from storage.models.decisions import Decision
 from storage.models.notifications import Notification
-from storage.models.slack import slack_bots, slack_installations, slack_oauth_states
 from storage.models.tenancy import (
     Channel,
     Counter,
@@ -29,7 +29,4 @@ __all__ = [
     "PartyMember",
     "ProcessedRequest",
     "Team",
-    "slack_bots",
-    "slack_installations",
-    "slack_oauth_states",
 ]
