@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from adapters import discord_adapter, kpi_ingest
+from adapters import discord_adapter, kpi_ingest, slack_adapter
 from adapters.setup import AdapterSetup
 from bot.app import App, build_app
 from bot.config import Settings
@@ -111,6 +111,8 @@ def serve_dispatcher(app: App) -> int:
 def adapter_setups(app: App) -> list[AdapterSetup]:
     """Every adapter configured in the settings, in a fixed, explicit order."""
     setups: list[AdapterSetup] = []
+    if app.settings.slack_configured:
+        setups.append(slack_adapter.setup(app))
     if app.settings.discord_configured:
         setups.append(discord_adapter.setup(app))
     setups += kpi_ingest.setups(app)  # POST /kpi/ingest, when ACCORD_HTTP_PORT is set

@@ -10,6 +10,7 @@ from storage.models.contract import (
     ContractTemplateTerm,
     ContractTerm,
 )
+from storage.models import slack as slack  # slack_sdk's OAuth store tables
 from storage.models.decisions import Decision
 from storage.models.kpi import (
     DigestSchedule,
