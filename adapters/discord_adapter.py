@@ -183,6 +183,14 @@ class DiscordNotifier:
 # -- setup ------------------------------------------------------------------------
 
 
+def notifier(app: App) -> DiscordNotifier | None:
+    """Posts for the stand-alone dispatcher (`accord dispatch`): needs the bot token."""
+    token = app.settings.discord_token
+    if token is None:
+        return None
+    return DiscordNotifier(app.settings.discord_api_url, token.get_secret_value())
+
+
 def setup(app: App) -> AdapterSetup:
     """What `accord run` starts for Discord, from the settings."""
     settings = app.settings

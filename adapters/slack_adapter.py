@@ -200,15 +200,7 @@ class SlackAdapter:
         return routes
 
     def notifier(self) -> SlackNotifier:
-        installations = self.installations
-        token = self.config.bot_token
-
-        def token_for(team_id: str) -> str | None:
-            if installations is not None:
-                return slack_stores.bot_token(installations, team_id)
-            return token
-
-        return SlackNotifier(token_for, self.config.api_url, self.pacer)
+        return _notifier(self.config, self.installations, self.pacer)
 
     def adapter_setup(self) -> AdapterSetup:
         return AdapterSetup(
@@ -535,6 +527,30 @@ def decide_modal(t: i18n.Translator, *, channel_id: str, locale: str) -> dict[st
             },
         ],
     }
+
+
+def _notifier(config: SlackConfig, installations: Any, pacer: ChannelPacer) -> SlackNotifier:
+    token = config.bot_token
+
+    def token_for(team_id: str) -> str | None:
+        if installations is not None:
+            return slack_stores.bot_token(installations, team_id)
+        return token
+
+    return SlackNotifier(token_for, config.api_url, pacer)
+
+
+def notifier(app: App) -> SlackNotifier | None:
+    """Posts for the stand-alone dispatcher (`accord dispatch`): no listener, no server."""
+    config = SlackConfig.from_settings(app.settings)
+    installations = (
+        slack_stores.installation_store(config.client_id, app.engine)
+        if config.oauth and config.client_id
+        else None
+    )
+    if installations is None and not config.bot_token:
+        return None
+    return _notifier(config, installations, ChannelPacer(config.pace_seconds))
 
 
 def setup(app: App) -> AdapterSetup:

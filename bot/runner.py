@@ -31,8 +31,11 @@ def notifiers_for(app: App, console: Notifier | None = None) -> dict[str, Notifi
     """Every platform the bot can post to from here, keyed by platform name."""
     from adapters.console import ConsoleAdapter
 
-    found: dict[str, Notifier] = {}
-    found["console"] = console or ConsoleAdapter(app.core)
+    found: dict[str, Notifier] = {"console": console or ConsoleAdapter(app.core)}
+    for platform, make in (("slack", slack_adapter.notifier), ("discord", discord_adapter.notifier)):
+        made = make(app)
+        if made is not None:
+            found[platform] = made
     return found
 
 
