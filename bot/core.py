@@ -61,6 +61,10 @@ def _receipt_insert(dialect: str) -> Any:
     )
 
 
+def _error(text: str, lang: str) -> Reply:
+    return Reply(text=f"⚠️ {text}", visibility=Visibility.EPHEMERAL, is_error=True, lang=lang)
+
+
 @dataclass(frozen=True, slots=True)
 class CoreConfig:
     default_locale: str = "en"
@@ -178,25 +182,19 @@ class Core:
             session.commit()
             return Outcome(replies)
         except IntegrityError:
-            # Another instance handled the same delivery first: answer as it did.
             session.rollback()
+            # Another instance handled the same delivery first: answer as it did.
             if key and (stored := self._stored(session, tenant, key)) is not None:
                 return stored
-            raise
+            # Two people created the same thing at the same moment: nothing was saved.
+            log.info("concurrent write conflict handling %s", name)
+            t = ctx.t if ctx is not None else i18n.translator(locale or self.config.default_locale)
+            return Outcome([_error(t("errors.conflict"), t.lang)])
         except Exception:
             session.rollback()
             log.exception("unexpected error handling %s", name)
             t = ctx.t if ctx is not None else i18n.translator(locale or self.config.default_locale)
-            return Outcome(
-                [
-                    Reply(
-                        text=t("errors.internal"),
-                        visibility=Visibility.EPHEMERAL,
-                        is_error=True,
-                        lang=t.lang,
-                    )
-                ]
-            )
+            return Outcome([_error(t("errors.internal"), t.lang)])
         finally:
             session.close()
 

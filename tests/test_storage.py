@@ -114,3 +114,24 @@ def test_memory_sqlite_engine_works(url: str) -> None:
     eng = db.make_engine(url)
     db.upgrade(eng)
     eng.dispose()
+
+
+def test_a_write_conflict_gets_a_clear_error(app: App) -> None:
+    """A unique constraint violated by a concurrent writer: localized error, no crash."""
+    from bot.registry import CommandSpec
+    from bot.types import Reply
+    from storage.models import Team
+
+    def clash(ctx: object) -> list[Reply]:
+        session = ctx.session  # type: ignore[attr-defined]
+        session.add(Team(platform="slack", team_id="T1", created_at=app.clock.now()))
+        session.flush()
+        return []
+
+    app.registry.add_command(CommandSpec("clash", clash, "x", "x"))
+    [reply] = app.core.handle(_decide(app, "", None)).replies  # creates team T1
+    outcome = app.core.handle(
+        Command(platform="slack", team_id="T1", channel_id="C1", user=User("U1"), name="clash")
+    )
+    [error] = outcome.replies
+    assert error.is_error and "at the same moment" in error.text
