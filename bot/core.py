@@ -176,7 +176,9 @@ class Core:
                     _RECEIPT_REPLIES,
                     {
                         "receipt_id": receipt_id,
-                        "replies": json.dumps([r.stored_json() for r in replies], ensure_ascii=False),
+                        "replies": json.dumps(
+                            [r.stored_json() for r in replies], ensure_ascii=False
+                        ),
                     },
                 )
             session.commit()

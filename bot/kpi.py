@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 import dateparser
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from bot import digest, vanity
 from bot.context import Ctx

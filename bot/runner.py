@@ -7,6 +7,7 @@ they wire things together and decide nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 import threading
@@ -32,7 +33,10 @@ def notifiers_for(app: App, console: Notifier | None = None) -> dict[str, Notifi
     from adapters.console import ConsoleAdapter
 
     found: dict[str, Notifier] = {"console": console or ConsoleAdapter(app.core)}
-    for platform, make in (("slack", slack_adapter.notifier), ("discord", discord_adapter.notifier)):
+    for platform, make in (
+        ("slack", slack_adapter.notifier),
+        ("discord", discord_adapter.notifier),
+    ):
         made = make(app)
         if made is not None:
             found[platform] = made
@@ -169,10 +173,8 @@ def run(settings: Settings) -> int:
             )
             console_with_dispatcher(app, ConsoleAdapter(app.core))
             return 0
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve(app, setups))
-        except KeyboardInterrupt:
-            pass
         return 0
     finally:
         app.close()

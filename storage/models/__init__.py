@@ -4,13 +4,13 @@ The imports are explicit so that `SQLModel.metadata` knows every table
 (Alembic autogenerate and the test schema check rely on it).
 """
 
+from storage.models import slack as slack  # slack_sdk's OAuth store tables
 from storage.models.contract import (
     Contract,
     ContractConfirmation,
     ContractTemplateTerm,
     ContractTerm,
 )
-from storage.models import slack as slack  # slack_sdk's OAuth store tables
 from storage.models.decisions import Decision
 from storage.models.kpi import (
     DigestSchedule,
