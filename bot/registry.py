@@ -110,11 +110,12 @@ def _not_available(name: str) -> CommandSpec:
 
 
 def build_registry() -> Registry:
-    from bot import decisions, settings
+    from bot import decisions, matching, settings
 
     registry = Registry()
     settings.register(registry)
     decisions.register(registry)
+    matching.register(registry)
     # Capabilities still to come answer "not available yet" until they land.
     for name in ("plan", "match", "kpi", "digest", "contract"):
         if name not in registry.commands:

@@ -5,6 +5,7 @@ The imports are explicit so that `SQLModel.metadata` knows every table
 """
 
 from storage.models.decisions import Decision
+from storage.models.matching import PartnerContact, PartnerProfile
 from storage.models.notifications import Notification
 from storage.models.tenancy import (
     Channel,
@@ -23,6 +24,8 @@ __all__ = [
     "Decision",
     "Member",
     "Notification",
+    "PartnerContact",
+    "PartnerProfile",
     "Partnership",
     "Party",
     "PartyMember",
