@@ -21,6 +21,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,7 +29,7 @@ import snowballstemmer
 from scipy import sparse
 
 if TYPE_CHECKING:
-    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 from bot.matching.profiles import Contact, Profile
 from bot.matching.vocabulary import FRENCH_TO_ENGLISH
@@ -147,6 +148,8 @@ class Normaliser:
     def stem(self, word: str) -> str:
         stem = self._stems.get(word)
         if stem is None:
+            if any(c.isdigit() for c in word):
+                return word  # numbers and codes: nothing to stem, nothing to remember
             # English then French: plurals and inflections of both collapse,
             # and the same chain runs on both sides of every comparison.
             stem = self._chain(word)
@@ -172,18 +175,18 @@ class Normaliser:
 class TagMatrix:
     """One criterion over the directory: a sparse n x vocabulary matrix."""
 
-    matrix: sparse.csr_matrix
+    matrix: sparse.csr_matrix  # rows: what a profile lists (explanations)
+    by_column: sparse.csc_matrix  # columns: who lists a tag (scoring)
     vocab: dict[str, int]
-    labels: list[str]  # column -> the tag as first typed, for the reasons
+    labels: list[str]  # column -> the tag as first typed
     counts: np.ndarray  # distinct tags per row
+
+    def hits(self, columns: Sequence[int]) -> np.ndarray:
+        """How many of `columns` each row lists: touches only those columns' entries."""
+        return column_sum(self.by_column, columns, self.matrix.shape[0])
 
     def columns(self, keys: Iterable[str]) -> list[int]:
         return sorted({self.vocab[k] for k in keys if k in self.vocab})
-
-    def mask(self, columns: Sequence[int]) -> np.ndarray:
-        vector = np.zeros(len(self.labels), dtype=np.float32)
-        vector[list(columns)] = 1.0
-        return vector
 
     def row_columns(self, row: int) -> np.ndarray:
         start, end = self.matrix.indptr[row], self.matrix.indptr[row + 1]
@@ -193,29 +196,60 @@ class TagMatrix:
 def _build_tags(
     rows: Iterable[Sequence[str]], norm: Normaliser, n: int, *, keep_case: bool = False
 ) -> TagMatrix:
+    rows = list(rows)
     vocab: dict[str, int] = {}
     labels: list[str] = []
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    indices: list[int] = []
-    for i, tags in enumerate(rows):
-        seen: set[int] = set()
-        for tag in tags:
-            key = tag.upper() if keep_case else norm.tag(tag)
-            if not key:
-                continue
-            col = vocab.get(key)
-            if col is None:
-                col = vocab[key] = len(labels)
-                labels.append(tag)
-            if col not in seen:
-                seen.add(col)
-                indices.append(col)
-        indptr[i + 1] = len(indices)
-    index_array = np.asarray(indices, dtype=np.int32)
-    data = np.ones(len(index_array), dtype=np.float32)
-    matrix = sparse.csr_matrix((data, index_array, indptr), shape=(n, max(len(labels), 1)))
-    matrix.sort_indices()
-    return TagMatrix(matrix, vocab, labels or [""], np.diff(indptr).astype(np.float32))
+    # Tag as typed -> column (-1: empty once normalised). Directories repeat the
+    # same tags: each distinct string is normalised once, then looked up in C.
+    flat = list(chain.from_iterable(rows))
+    column_of: dict[str, int] = {}
+    for tag in dict.fromkeys(flat):
+        key = tag.upper() if keep_case else norm.tag(tag)
+        if not key:
+            column_of[tag] = -1
+            continue
+        col = vocab.get(key)
+        if col is None:
+            col = vocab[key] = len(labels)
+            labels.append(tag)
+        column_of[tag] = col
+    cols = np.fromiter(map(column_of.__getitem__, flat), dtype=np.int64, count=len(flat))
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+    row_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    keep = cols >= 0
+    shape = (n, max(len(labels), 1))
+    matrix = sparse.coo_matrix(
+        (np.ones(int(keep.sum()), dtype=np.float32), (row_of[keep], cols[keep])), shape=shape
+    ).tocsr()
+    # Two tags that normalise alike ("parent", "parents") count once.
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0
+    counts = np.diff(matrix.indptr).astype(np.float32)
+    return TagMatrix(matrix, matrix.tocsc(), vocab, labels or [""], counts)
+
+
+def column_sum(
+    by_column: sparse.csc_matrix,
+    columns: Sequence[int],
+    n: int,
+    weights: Sequence[float] | None = None,
+) -> np.ndarray:
+    """Row sums of the chosen columns (optionally weighted), as a dense vector.
+
+    Cost is the number of entries in those columns, not the size of the
+    matrix: a query for "parents" reads only the rows that list it.
+    """
+    if len(columns) == 0:
+        return np.zeros(n, dtype=np.float32)
+    indptr, indices, data = by_column.indptr, by_column.indices, by_column.data
+    rows = np.concatenate([indices[indptr[c] : indptr[c + 1]] for c in columns])
+    values = np.concatenate(
+        [
+            data[indptr[c] : indptr[c + 1]] * (1.0 if weights is None else weights[i])
+            for i, c in enumerate(columns)
+        ]
+    )
+    return np.bincount(rows, weights=values, minlength=n).astype(np.float32)
 
 
 @dataclass(slots=True)
@@ -227,12 +261,13 @@ class Index:
     tags: dict[str, TagMatrix]
     geography: TagMatrix
     channels: sparse.csc_matrix  # n x channels, audience size (0 = size unknown)
+    channel_rows: sparse.csr_matrix  # the same by row, 1 added: listed with size unknown > 0
     channel_vocab: dict[str, int]
-    channel_present: sparse.csr_matrix  # n x channels, 1 where the channel is listed
     channel_counts: np.ndarray
     total_audience: np.ndarray
     text: sparse.csr_matrix  # TF-IDF rows, L2-normalised
-    vectorizer: TfidfVectorizer | None
+    text_by_column: sparse.csc_matrix
+    text_model: TextModel | None
     normaliser: Normaliser
 
     @property
@@ -245,8 +280,6 @@ def build_index(
     ids: Sequence[int] | None = None,
     normaliser: Normaliser | None = None,
 ) -> Index:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     norm = normaliser or Normaliser()
     n = len(profiles)
     tag_matrices = {
@@ -269,19 +302,11 @@ def build_index(
     col_array = np.asarray(cols, dtype=np.int32)
     size_array = np.asarray(sizes, dtype=np.float64)
     channels = sparse.csc_matrix((size_array, (row_array, col_array)), shape=shape)
-    present = sparse.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (row_array, col_array)), shape=shape
-    )
-    present.data[:] = 1.0  # a channel listed twice is still one channel
+    # Sizes plus one, so that a channel listed without a size is still stored.
+    channel_rows = sparse.csr_matrix((size_array + 1.0, (row_array, col_array)), shape=shape)
+    channel_counts = np.diff(channel_rows.indptr).astype(np.float32)
     total = np.asarray(channels.sum(axis=1)).ravel()
-    vectorizer: TfidfVectorizer | None = TfidfVectorizer(
-        analyzer=norm.words, sublinear_tf=True, dtype=np.float32
-    )
-    documents = [_document(p) for p in profiles]
-    try:
-        text = vectorizer.fit_transform(documents).tocsr()  # type: ignore[union-attr]
-    except ValueError:  # every description empty: no vocabulary
-        vectorizer, text = None, sparse.csr_matrix((n, 1), dtype=np.float32)
+    text_model, text = _fit_text([_document(p) for p in profiles], norm)
     return Index(
         ids=np.asarray(list(ids) if ids is not None else range(n), dtype=np.int64),
         names=[p.name for p in profiles],
@@ -289,13 +314,78 @@ def build_index(
         geography=geography,
         channels=channels,
         channel_vocab=channel_vocab,
-        channel_present=present,
-        channel_counts=np.diff(present.indptr).astype(np.float32),
+        channel_rows=channel_rows,
+        channel_counts=channel_counts,
         total_audience=total,
         text=text,
-        vectorizer=vectorizer,
+        text_by_column=text.tocsc(),
+        text_model=text_model,
         normaliser=norm,
     )
+
+
+def _preprocess(text: str) -> str:
+    from sklearn.feature_extraction.text import strip_accents_ascii
+
+    # The ASCII accent stripper is C-speed; French ligatures first, or it drops them.
+    return strip_accents_ascii(text.lower().replace("œ", "oe").replace("æ", "ae"))
+
+
+@dataclass(slots=True)
+class TextModel:
+    """TF-IDF over stems: scikit-learn counts words, columns of one stem are merged.
+
+    Stemming the vocabulary (tens of thousands of words) instead of every
+    token (millions) keeps the build of 100,000 descriptions to seconds.
+    """
+
+    counter: CountVectorizer
+    merge: sparse.csr_matrix  # words x stems, 1 where a word has that stem
+    tfidf: TfidfTransformer
+    stems: dict[str, int]  # stem -> column of the text matrix
+
+    def vector(self, text: str, norm: Normaliser) -> tuple[list[int], list[float]]:
+        """The query's TF-IDF entries (columns, weights), L2-normalised like the rows.
+
+        Query words are stemmed directly, so "famille" finds "familles" even if
+        no description has the word "famille" itself.
+        """
+        counts: dict[int, int] = {}
+        for stem in norm.words(text):
+            col = self.stems.get(stem)
+            if col is not None:
+                counts[col] = counts.get(col, 0) + 1
+        if not counts:
+            return [], []
+        cols = list(counts)
+        tf = 1.0 + np.log(np.asarray([counts[c] for c in cols], dtype=np.float64))
+        weights = tf * self.tfidf.idf_[cols]
+        weights /= np.linalg.norm(weights)
+        return cols, weights.tolist()
+
+
+def _fit_text(documents: list[str], norm: Normaliser) -> tuple[TextModel | None, sparse.csr_matrix]:
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
+    counter = CountVectorizer(
+        preprocessor=_preprocess, stop_words=sorted(norm.stop_words), dtype=np.float32
+    )
+    try:
+        counts = counter.fit_transform(documents)
+    except ValueError:  # no description has a word: no text part
+        return None, sparse.csr_matrix((len(documents), 1), dtype=np.float32)
+    stems: dict[str, int] = {}
+    stem_of_word = np.empty(len(counter.vocabulary_), dtype=np.int64)
+    for word, col in counter.vocabulary_.items():
+        stem_of_word[col] = stems.setdefault(norm.stem(word), len(stems))
+    words = len(stem_of_word)
+    merge = sparse.csr_matrix(
+        (np.ones(words, dtype=np.float32), (np.arange(words), stem_of_word)),
+        shape=(words, len(stems)),
+    )
+    tfidf = TfidfTransformer(sublinear_tf=True)
+    text = tfidf.fit_transform(counts @ merge).astype(np.float32).tocsr()
+    return TextModel(counter, merge, tfidf, stems), text
 
 
 def _document(p: Profile) -> str:
@@ -384,7 +474,7 @@ def _score_parts(index: Index, query: Query, w: Weights) -> _Scored:
         cols, wanted = _own_columns(index, "audience", own)
         geo_cols = _geo_columns(index, own.geography)
         if wanted:
-            inter = aud.matrix @ aud.mask(cols)
+            inter = aud.hits(cols)
             coverage = inter / wanted
             precision = _safe_div(inter, aud.counts)
             audience_tags = (
@@ -396,7 +486,7 @@ def _score_parts(index: Index, query: Query, w: Weights) -> _Scored:
             value = audience_tags
             if own.geography:
                 geo = index.geography
-                geo_hit = (geo.matrix @ geo.mask(geo_cols)) > 0
+                geo_hit = geo.hits(geo_cols) > 0
                 geo_score = np.where(geo.counts == 0, credit, geo_hit.astype(np.float32))
                 share = w.audience_geography_share
                 value = ((1 - share) * audience_tags + share * geo_score).astype(np.float32)
@@ -406,12 +496,12 @@ def _score_parts(index: Index, query: Query, w: Weights) -> _Scored:
             cols, wanted = _own_columns(index, name, own)
             if not wanted:
                 continue
-            inter = matrix.matrix @ matrix.mask(cols)
+            inter = matrix.hits(cols)
             value = _safe_div(inter, np.sqrt(matrix.counts * wanted))
             if name == "culture":
                 conflicts = _conflict_columns(index, own)
                 if conflicts:
-                    hits = matrix.matrix @ matrix.mask(conflicts)
+                    hits = matrix.hits(conflicts)
                     value = np.clip(value - w.culture_conflict_penalty * hits, 0.0, 1.0)
             blank = matrix.counts == 0
             value[blank] = credit
@@ -427,12 +517,11 @@ def _score_parts(index: Index, query: Query, w: Weights) -> _Scored:
     text_query = query.words.strip()
     if not text_query and own is not None:
         text_query = " ".join([own.description, *own.needs, *own.objectives])
-    if text_query and index.vectorizer is not None:
-        vector = index.vectorizer.transform([text_query])
-        if vector.nnz:
-            parts["relevance"] = (
-                np.asarray((index.text @ vector.T).todense()).ravel().astype(np.float32)
-            )
+    if text_query and index.text_model is not None:
+        cols, values = index.text_model.vector(text_query, index.normaliser)
+        if cols:
+            # Cosine of L2-normalised rows: only the query terms' columns are read.
+            parts["relevance"] = column_sum(index.text_by_column, cols, index.size, values)
     for name in parts:
         weights[name] = w.part(name)
     if query.words.strip() and "relevance" in weights:
@@ -488,15 +577,11 @@ def _complementarity(
         return None
     # They bring what we need: share of our needs found in their resources.
     they_bring = (
-        (resources.matrix @ resources.mask(resources.columns(our_needs))) / len(our_needs)
-        if our_needs
-        else None
+        resources.hits(resources.columns(our_needs)) / len(our_needs) if our_needs else None
     )
     # We bring what they need: share of their needs found in our resources.
     we_bring = (
-        _safe_div(needs.matrix @ needs.mask(needs.columns(our_resources)), needs.counts)
-        if our_resources
-        else None
+        _safe_div(needs.hits(needs.columns(our_resources)), needs.counts) if our_resources else None
     )
     if they_bring is None:
         value = we_bring
@@ -523,10 +608,10 @@ def _filter_mask(index: Index, query: Query) -> np.ndarray | None:
         sectors = index.tags["sectors"]
         key = index.normaliser.tag(query.sector)
         cols = [c for k, c in sectors.vocab.items() if key and (k == key or key in k.split("-"))]
-        both((sectors.matrix @ sectors.mask(cols)) > 0)
+        both(sectors.hits(cols) > 0)
     if query.geo:
         geo = index.geography
-        both((geo.matrix @ geo.mask(_geo_columns(index, [query.geo]))) > 0)
+        both(geo.hits(_geo_columns(index, [query.geo])) > 0)
     if query.min_audience:
         both(index.total_audience >= query.min_audience)
     return keep
@@ -640,9 +725,11 @@ def _evidence(index: Index, query: Query, row: int, w: Weights) -> dict[str, lis
             col = index.channel_vocab.get(norm.tag(channel))
             if col is None:
                 continue
-            theirs = float(index.channels[row, col])
-            if not index.channel_present[row, col]:
+            start, end = index.channel_rows.indptr[row], index.channel_rows.indptr[row + 1]
+            where = np.flatnonzero(index.channel_rows.indices[start:end] == col)
+            if len(where) == 0:
                 continue
+            theirs = float(index.channel_rows.data[start + where[0]]) - 1.0
             if (
                 size <= 0
                 or theirs <= 0
@@ -660,9 +747,9 @@ def _evidence(index: Index, query: Query, row: int, w: Weights) -> dict[str, lis
             notes.append(Note("reason.we_bring", {"tags": want}))
         if notes:
             out["complementarity"] = notes
-    if query.words.strip() and index.vectorizer is not None:
+    if query.words.strip() and index.text_model is not None:
         stems = {s: word for word in query.words.split() for s in norm.words(word)}
-        vocabulary = index.vectorizer.vocabulary_
+        vocabulary = index.text_model.stems
         start, end = index.text.indptr[row], index.text.indptr[row + 1]
         present_cols = set(index.text.indices[start:end].tolist())
         words = [word for s, word in stems.items() if vocabulary.get(s) in present_cols]

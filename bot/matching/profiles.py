@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,13 @@ def name_key(name: str) -> str:
 # -- values -------------------------------------------------------------------
 
 
+@lru_cache(maxsize=65_536)
+def _clean_tag(text: str) -> tuple[str, str]:
+    """(tag with spaces collapsed, its folded key). Cached: files repeat tags a lot."""
+    clean = " ".join(text.split())
+    return clean, fold(clean)
+
+
 def split_multi(value: object, *, label: str) -> list[str]:
     """'a; b;;a' or ['a', 'b'] -> ['a', 'b'] (trimmed, no blanks, no repeats)."""
     if value is None:
@@ -157,12 +165,12 @@ def split_multi(value: object, *, label: str) -> list[str]:
     for part in parts:
         if not isinstance(part, str | int | float):
             raise ProfileError("not_a_list", field=label)
-        text = " ".join(str(part).split())
+        text, key = _clean_tag(str(part))
         if not text:
             continue
         if len(text) > MAX_TAG:
             raise ProfileError("tag_too_long", field=label, tag=text[:30], limit=MAX_TAG)
-        seen.setdefault(fold(text), text)
+        seen.setdefault(key, text)
     if len(seen) > MAX_TAGS:
         raise ProfileError("too_many", field=label, limit=MAX_TAGS)
     return list(seen.values())
@@ -175,7 +183,7 @@ def parse_size(raw: object, channel: str) -> int:
     if isinstance(raw, int | float):
         number = float(raw)
     else:
-        text = fold(str(raw)).replace(" ", "").replace("\u202f", "").replace("_", "")
+        text = str(raw).lower().replace(" ", "").replace("\u202f", "").replace("_", "")
         if _GROUPED_RE.match(text):
             text = re.sub(r"[.,]", "", text)
         match = _SIZE_RE.match(text)
@@ -197,9 +205,15 @@ def parse_channels(value: object) -> dict[str, int]:
     if isinstance(value, Mapping):
         pairs = [(str(k), v) for k, v in value.items()]
     else:
-        for item in split_multi(value, label="channels"):
-            name, sep, size = item.partition(":")
-            pairs.append((name, size if sep else 0))
+        items = value.split(";") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple):
+            raise ProfileError("not_a_list", field="channels")
+        for item in items:
+            # Not split_multi: "instagram:12000" strings are all different, folding
+            # them for de-duplication would cost more than the whole row.
+            name, sep, size = str(item).strip().partition(":")
+            if name or sep:
+                pairs.append((name, size if sep else 0))
     channels: dict[str, int] = {}
     for name, raw_size in pairs:
         label = " ".join(name.split()).lower()

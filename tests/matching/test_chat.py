@@ -33,9 +33,14 @@ def test_first_match_offers_the_demo_then_explains_the_top_5(console: ConsoleAda
     assert "*Best partners for Maison Pépin (demo) (5 of 60)*" in out
     assert "1. *Bio Bambins (demo)* — 72/100" in out
     assert "audience affinity 34 · objectives 20 · culture & process 10" in out
-    assert "✓ Affine audience: reaches your persona (parents, 25-34, urbains, éco-conscients, familles)" in out
+    assert (
+        "✓ Affine audience: reaches your persona "
+        "(parents, 25-34, urbains, éco-conscients, familles)" in out
+    )
     assert "✓ Complementarity: they bring what you need (events, retail space)" in out
-    assert "Contact: Léa Marchand, Responsable partenariats <lea@bio-bambins-demo.example.org>" in out
+    assert (
+        "Contact: Léa Marchand, Responsable partenariats <lea@bio-bambins-demo.example.org>" in out
+    )
     assert "Accord (only you):" in out and "Accord →" not in out
     assert out.count("/100") == 5
 
@@ -79,7 +84,11 @@ def test_own_profile_show_and_edit(console: ConsoleAdapter, app: App) -> None:
     assert "is not a country or region code" in say(console, "/match profile set geo France")
     assert "I do not know the field “colour”" in say(console, "/match profile set colour blue")
     [own] = [row for row in _rows(app, "acme-beta") if row.is_own]
-    assert own.is_own and own.geography == [] and own.channels == {"instagram": 12000, "newsletter": 3000}
+    assert (
+        own.is_own
+        and own.geography == []
+        and own.channels == {"instagram": 12000, "newsletter": 3000}
+    )
 
 
 def test_partner_add_update_show_list(console: ConsoleAdapter, app: App) -> None:
@@ -126,14 +135,21 @@ def test_french_transcript(console: ConsoleAdapter) -> None:
     out = say(console, "/partner voir Bio Bambins")
     assert "Audience (persona) : " not in out and "Audience (persona): parents" in out
     assert "Aucun partenaire nommé « inconnu »" in say(console, "/partner voir inconnu")
-    assert "Profil mis à jour (Secteurs)" in say(console, "/match profil modifier secteurs mode;bébé")
+    assert "Profil mis à jour (Secteurs)" in say(
+        console, "/match profil modifier secteurs mode;bébé"
+    )
 
 
 def test_tenancy_each_team_sees_its_own_directory(app: App, tmp_path: Path) -> None:
     def team(name: str) -> ConsoleAdapter:
         return ConsoleAdapter(
-            app.core, team_id=name, channel_id="c", user="u", out=io.StringIO(),
-            files_dir=tmp_path, run_id=name,
+            app.core,
+            team_id=name,
+            channel_id="c",
+            user="u",
+            out=io.StringIO(),
+            files_dir=tmp_path,
+            run_id=name,
         )
 
     alpha, beta = team("alpha"), team("beta")

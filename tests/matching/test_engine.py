@@ -84,7 +84,13 @@ def test_trendy_brand_warning_and_unknown_criteria_warning() -> None:
     assert trendy[0].params == {"audience": 3_000_000, "affinity": 0}
     [unknown] = matches["Blank"].warnings
     assert unknown.key == "warn.unknown"
-    assert unknown.params["criteria"] == ["audience", "objectives", "culture", "channels", "resources"]
+    assert unknown.params["criteria"] == [
+        "audience",
+        "objectives",
+        "culture",
+        "channels",
+        "resources",
+    ]
 
 
 def test_audience_weighs_most() -> None:
@@ -107,7 +113,9 @@ def test_filters_sector_geo_and_min_audience() -> None:
 
 
 def test_free_words_in_french_and_english_with_accents_and_plurals() -> None:
-    a = Profile(name="Atelier", description="Ateliers vélo pour les familles, événements en plein air")
+    a = Profile(
+        name="Atelier", description="Ateliers vélo pour les familles, événements en plein air"
+    )
     b = Profile(name="Bureau", description="Accounting software for freelancers")
     index = _index(b, a)
     for words in ("atelier velo famille", "évènement familial", "EVENEMENTS", "family events"):

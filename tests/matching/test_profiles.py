@@ -38,8 +38,15 @@ def test_csv_row_with_lists_channels_and_several_contacts() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "size"),
-    [("120000", 120_000), ("120 000", 120_000), ("120,000", 120_000), ("12k", 12_000),
-     ("1.2M", 1_200_000), ("1,5M", 1_500_000), (3000, 3000)],
+    [
+        ("120000", 120_000),
+        ("120 000", 120_000),
+        ("120,000", 120_000),
+        ("12k", 12_000),
+        ("1.2M", 1_200_000),
+        ("1,5M", 1_500_000),
+        (3000, 3000),
+    ],
 )
 def test_audience_sizes(raw: object, size: int) -> None:
     assert parse_size(raw, "x") == size
@@ -53,7 +60,10 @@ def test_bad_audience_sizes(raw: object) -> None:
 
 
 def test_channels_from_a_mapping() -> None:
-    assert parse_channels({"Instagram": "12k", "events": 300}) == {"instagram": 12_000, "events": 300}
+    assert parse_channels({"Instagram": "12k", "events": 300}) == {
+        "instagram": 12_000,
+        "events": 300,
+    }
 
 
 def test_bad_csv_rows_are_reported_with_their_line_numbers() -> None:
