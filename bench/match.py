@@ -352,7 +352,9 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def bench_import(url: str, label: str, csv_path: Path, n: int, schema: str | None = None) -> None:
+def bench_import(
+    url: str, label: str, csv_path: Path, n: int, schema: str | None = None, full: bool = True
+) -> None:
     if schema is not None:
         admin = db.make_engine(url)
         with admin.begin() as conn:
@@ -375,6 +377,8 @@ def bench_import(url: str, label: str, csv_path: Path, n: int, schema: str | Non
             f"import {n:,} rows into {label}: {done - started:.1f} s "
             f"(parse {parsed_at - started:.1f} s, store {done - parsed_at:.1f} s)"
         )
+        if not full:  # keeps the whole benchmark near two minutes
+            return
         started = time.perf_counter()
         with db.transaction(factory) as session:
             result = profiles.import_parsed(session, tenant, profiles.parse_file(csv_path), NOW)
@@ -406,24 +410,29 @@ def main() -> int:
     directory = generate(n, seed=7)
     print(f"generated {n:,} profiles in {time.perf_counter() - started:.1f} s")
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     index = build_index(directory)
     build = time.perf_counter() - started
-    print(f"index build: {build:.2f} s (target <= 10 s)")
+    # CPU time too: on a shared machine the wall time includes waiting for a core.
+    print(
+        f"index build: {build:.2f} s wall, {time.process_time() - cpu:.2f} s CPU (target <= 10 s)"
+    )
 
     batch = queries(args.queries, seed=11)
     rank(index, batch[0])  # first call pays lazy imports
     latencies = []
+    cpu = time.process_time()
     for query in batch:
         started = time.perf_counter()
         matches = rank(index, query)
         latencies.append((time.perf_counter() - started) * 1000)
         assert len(matches) <= 10
+    cpu_per_query = (time.process_time() - cpu) / len(batch) * 1000
     p50, p95, p99 = (pct(latencies, p) for p in (50, 95, 99))
     print(
         f"/match top-10 over {n:,} profiles, {len(batch)} queries: "
         f"p50 {p50:.1f} ms, p95 {p95:.1f} ms (target <= 50 ms), p99 {p99:.1f} ms, "
-        f"median {statistics.median(latencies):.1f} ms"
+        f"median {statistics.median(latencies):.1f} ms, mean CPU {cpu_per_query:.1f} ms"
     )
     print(f"peak memory (max RSS) after build and queries: {peak_mb():.0f} MB (target <= 1024 MB)")
 
@@ -441,7 +450,7 @@ def main() -> int:
             print(f"PostgreSQL not reachable ({type(err).__name__}): import part skipped")
         else:
             schema = f"bench_match_{uuid.uuid4().hex[:8]}"
-            bench_import(PG_URL, "PostgreSQL", csv_path, n, schema=schema)
+            bench_import(PG_URL, "PostgreSQL", csv_path, n, schema=schema, full=False)
     print(f"peak memory (max RSS) overall: {peak_mb():.0f} MB")
     ok = build <= 10 and p95 <= 50 and peak_mb() <= 1024
     print("targets met" if ok else "TARGETS MISSED")

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import text as sql_text
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
@@ -29,8 +30,8 @@ from bot.parsing import fold
 from bot.types import Tenant
 from storage.models import Counter, PartnerContact, PartnerProfile
 
-# The columns of a CSV file, in export order (a JSON object uses the same keys).
-COLUMNS = (
+# Profile attributes stored as columns of the same name.
+STORED = (
     "name",
     "description",
     "sectors",
@@ -41,15 +42,18 @@ COLUMNS = (
     "needs",
     "culture",
     "objectives",
-    "contact_name",
-    "contact_role",
-    "contact_email",
     "website",
 )
-TAG_FIELDS = ("sectors", "audience", "geography", "resources", "needs", "culture", "objectives")
+
+
+# The columns of a CSV file, in export order (a JSON object uses the same keys,
+# with a list of "contacts" instead of, or as well as, the contact_* columns).
+COLUMNS = (*STORED[:-1], "contact_name", "contact_role", "contact_email", "website")
 # Counter scope bumped on every write: the matching index cache keys on it.
 REVISION_SCOPE = "partner_directory"
 
+# Above this many rows an import takes the bulk paths (see `store`).
+BULK = 2000
 MAX_NAME = 200
 MAX_DESCRIPTION = 5000
 MAX_TAG = 80
@@ -465,20 +469,7 @@ def _element_lines(text: str, count: int, key: str | None) -> list[int]:
 
 
 def _values(profile: Profile) -> dict[str, Any]:
-    return {
-        "name": profile.name,
-        "name_key": profile.key,
-        "description": profile.description,
-        "sectors": profile.sectors,
-        "audience": profile.audience,
-        "geography": profile.geography,
-        "channels": profile.channels,
-        "resources": profile.resources,
-        "needs": profile.needs,
-        "culture": profile.culture,
-        "objectives": profile.objectives,
-        "website": profile.website,
-    }
+    return {**{name: getattr(profile, name) for name in STORED}, "name_key": profile.key}
 
 
 def bump_revision(session: Session, tenant: Tenant) -> int:
@@ -513,7 +504,6 @@ def store(
     previous own profile under another name is removed.
     """
     table = PartnerProfile.__table__  # type: ignore[attr-defined]
-    contacts_table = PartnerContact.__table__  # type: ignore[attr-defined]
     tenant_filter = (table.c.platform == tenant.platform, table.c.team_id == tenant.team_id)
     result = Imported()
     if own:
@@ -525,11 +515,44 @@ def store(
         )
     existing: dict[str, int] = {}
     keys = [p.key for p in profiles]
-    for chunk in _chunks(keys, 900):
-        for key, row_id in session.execute(
-            select(table.c.name_key, table.c.id).where(*tenant_filter, table.c.name_key.in_(chunk))
-        ):
-            existing[key] = row_id
+    if len(keys) > BULK:
+        # A big file: one range scan of the tenant's rows beats hundreds of IN lists.
+        query = select(table.c.name_key, table.c.id).where(*tenant_filter)
+        wanted = set(keys)
+        existing = {k: i for k, i in session.execute(query) if k in wanted}
+    else:
+        for chunk in _chunks(keys, 900):
+            for key, row_id in session.execute(
+                select(table.c.name_key, table.c.id).where(
+                    *tenant_filter, table.c.name_key.in_(chunk)
+                )
+            ):
+                existing[key] = row_id
+    # Written in slices so that a 100,000-row file never holds every row dict at once.
+    for batch in _chunks(profiles, 5000):
+        created, updated = _store_batch(session, tenant, batch, existing, now, source, own)
+        result.created += created
+        result.updated += updated
+    if len(profiles) > BULK and session.get_bind().dialect.name == "postgresql":
+        # Fresh statistics, or the planner still believes the tables are empty and
+        # the rest of this transaction (and the next import) scans them row by row.
+        session.execute(sql_text("ANALYZE partner_profile, partner_contact"))
+    bump_revision(session, tenant)
+    session.flush()
+    return result
+
+
+def _store_batch(
+    session: Session,
+    tenant: Tenant,
+    profiles: Sequence[Profile],
+    existing: dict[str, int],
+    now: datetime,
+    source: str,
+    own: bool,
+) -> tuple[int, int]:
+    table = PartnerProfile.__table__  # type: ignore[attr-defined]
+    contacts_table = PartnerContact.__table__  # type: ignore[attr-defined]
     new_rows = []
     changed = []
     for profile in profiles:
@@ -550,15 +573,13 @@ def store(
         else:
             changed.append({**values, "b_id": row_id, "is_own": own, "updated_at": now})
     if new_rows:
-        session.execute(insert(table), new_rows)
-        result.created = len(new_rows)
-        for chunk in _chunks([r["name_key"] for r in new_rows], 900):
-            for key, row_id in session.execute(
-                select(table.c.name_key, table.c.id).where(
-                    *tenant_filter, table.c.name_key.in_(chunk)
-                )
-            ):
-                existing[key] = row_id
+        # RETURNING gives the new ids without a second lookup (both back-ends
+        # batch this into multi-row INSERTs).
+        inserted = session.execute(
+            insert(table).returning(table.c.name_key, table.c.id, sort_by_parameter_order=True),
+            new_rows,
+        )
+        existing.update({key: row_id for key, row_id in inserted})
     if changed:
         names = [k for k in changed[0] if k != "b_id"]
         session.execute(
@@ -568,7 +589,6 @@ def store(
             .execution_options(synchronize_session=False),
             changed,
         )
-        result.updated = len(changed)
         for chunk in _chunks([r["b_id"] for r in changed], 900):
             session.execute(delete(contacts_table).where(contacts_table.c.profile_id.in_(chunk)))
     contact_rows = [
@@ -586,9 +606,7 @@ def store(
     ]
     if contact_rows:
         session.execute(insert(contacts_table), contact_rows)
-    bump_revision(session, tenant)
-    session.flush()
-    return result
+    return len(new_rows), len(changed)
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -650,28 +668,16 @@ def contacts_of(
 
 
 def to_profile(row: PartnerProfile, contacts: Sequence[Contact] = ()) -> Profile:
-    return Profile(
-        name=row.name,
-        description=row.description,
-        sectors=list(row.sectors),
-        audience=list(row.audience),
-        geography=list(row.geography),
-        channels=dict(row.channels),
-        resources=list(row.resources),
-        needs=list(row.needs),
-        culture=list(row.culture),
-        objectives=list(row.objectives),
-        contacts=list(contacts),
-        website=row.website,
-    )
+    profile = Profile(**{name: getattr(row, name) for name in STORED})
+    profile.contacts = list(contacts)
+    return profile
 
 
 def directory_rows(session: Session, tenant: Tenant) -> Iterator[tuple[int, Profile]]:
     """Every directory profile of a tenant (without contacts), fast: plain columns."""
     table = PartnerProfile.__table__  # type: ignore[attr-defined]
-    columns = [table.c.id, *(table.c[name] for name in _values(Profile("x")) if name != "name_key")]
     result = session.execute(
-        select(*columns)
+        select(table.c.id, *(table.c[name] for name in STORED))
         .where(
             table.c.platform == tenant.platform,
             table.c.team_id == tenant.team_id,
@@ -682,22 +688,7 @@ def directory_rows(session: Session, tenant: Tenant) -> Iterator[tuple[int, Prof
     )
     for row in result:
         data = row._mapping
-        yield (
-            data["id"],
-            Profile(
-                name=data["name"],
-                description=data["description"],
-                sectors=data["sectors"],
-                audience=data["audience"],
-                geography=data["geography"],
-                channels=data["channels"],
-                resources=data["resources"],
-                needs=data["needs"],
-                culture=data["culture"],
-                objectives=data["objectives"],
-                website=data["website"],
-            ),
-        )
+        yield data["id"], Profile(**{name: data[name] for name in STORED})
 
 
 def export_rows(session: Session, tenant: Tenant) -> list[Profile]:
@@ -712,20 +703,9 @@ def export_rows(session: Session, tenant: Tenant) -> list[Profile]:
 
 
 def to_mapping(profile: Profile) -> dict[str, Any]:
-    return {
-        "name": profile.name,
-        "description": profile.description,
-        "sectors": profile.sectors,
-        "audience": profile.audience,
-        "geography": profile.geography,
-        "channels": profile.channels,
-        "resources": profile.resources,
-        "needs": profile.needs,
-        "culture": profile.culture,
-        "objectives": profile.objectives,
-        "contacts": [{"name": c.name, "role": c.role, "email": c.email} for c in profile.contacts],
-        "website": profile.website,
-    }
+    """The JSON form: the stored fields and the contacts."""
+    contacts = [{"name": c.name, "role": c.role, "email": c.email} for c in profile.contacts]
+    return {**{name: getattr(profile, name) for name in STORED}, "contacts": contacts}
 
 
 def export_text(profiles: Sequence[Profile], fmt: str) -> str:

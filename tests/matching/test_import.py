@@ -158,3 +158,29 @@ def test_cli_import_export_demo(
     assert len(capsys.readouterr().out.strip().splitlines()) == 61  # header + 60
     assert main(["export", "partners", "--team", "t1"]) == 0
     assert "Bio Bambins" not in capsys.readouterr().out
+
+
+def test_bulk_import_and_reimport(app: App, clock: FixedClock) -> None:
+    """Above `profiles.BULK` rows the import takes its bulk paths; same result."""
+    count = profiles.BULK + 100
+    rows = [
+        f"Org {i},,,parents,,instagram:{i},,,,,Ann;Bob,CEO;Partnerships,," for i in range(count)
+    ]
+    with app.session_factory() as session:
+        result = profiles.import_parsed(session, ACME, _csv(*rows), clock.now())
+        session.commit()
+        assert (result.created, result.updated) == (count, 0)
+        again = _csv(*(r.replace("parents", "urban") for r in rows[:10]), "New Org,,,,,,,,,,,,,")
+        result = profiles.import_parsed(session, ACME, again, clock.now())
+        session.commit()
+        assert (result.created, result.updated) == (1, 10)
+        assert profiles.directory_size(session, ACME) == count + 1
+        contacts = session.exec(select(PartnerContact).where(col(PartnerContact.team_id) == "acme"))
+        assert len(contacts.all()) == 2 * count
+        [row] = profiles.find_profile(session, ACME, "org 7")
+        assert row.audience == ["urban"] and row.channels == {"instagram": 7}
+    big_again = _csv(*rows)
+    with app.session_factory() as session:
+        result = profiles.import_parsed(session, ACME, big_again, clock.now())
+        session.commit()
+        assert (result.created, result.updated) == (0, count)
