@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 import storage.types
@@ -25,10 +24,10 @@ def upgrade() -> None:
     op.create_table(
         "partner_profile",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("platform", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("team_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("name_key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("team_id", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("name_key", sa.String(length=200), nullable=False),
         sa.Column("is_own", sa.Boolean(), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("sectors", sa.JSON(), nullable=False),
@@ -39,8 +38,8 @@ def upgrade() -> None:
         sa.Column("needs", sa.JSON(), nullable=False),
         sa.Column("culture", sa.JSON(), nullable=False),
         sa.Column("objectives", sa.JSON(), nullable=False),
-        sa.Column("website", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
-        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("website", sa.String(length=500), nullable=True),
+        sa.Column("source", sa.String(length=16), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("updated_at", storage.types.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -54,13 +53,13 @@ def upgrade() -> None:
     op.create_table(
         "partner_contact",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("platform", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("team_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("team_id", sa.String(length=64), nullable=False),
         sa.Column("profile_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("role", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("role", sa.String(length=200), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=True),
         sa.ForeignKeyConstraint(["profile_id"], ["partner_profile.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
