@@ -670,6 +670,7 @@ def explain(
     total = int(index.total_audience[row])
     if (
         scored.audience_tags is not None
+        and "audience" not in unknown  # a blank audience is "unknown", not "not affine"
         and total >= w.trendy_min_audience
         and float(scored.audience_tags[row]) < w.trendy_max_affinity
     ):

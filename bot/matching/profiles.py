@@ -377,12 +377,8 @@ def detect_format(filename: str, text: str) -> str:
 
 
 def _csv_items(text: str, parsed: Parsed) -> Iterator[tuple[int, Mapping[str, Any]]]:
-    sample = text[:4096]
-    delimiter = ","
-    first_line = sample.splitlines()[0] if sample else ""
-    if first_line.count(";") > first_line.count(",") and "name" in first_line:
-        delimiter = ";"  # not documented, but spreadsheet exports in French do this
-    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    # Always commas: ';' separates the values of a multi-valued cell.
+    reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if "name" not in header:
         parsed.errors.append(RowError(1, ProfileError("missing_name_column")))

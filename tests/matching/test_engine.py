@@ -82,6 +82,8 @@ def test_trendy_brand_warning_and_unknown_criteria_warning() -> None:
     trendy = matches["Trendy"].warnings
     assert [w.key for w in trendy] == ["warn.trendy"]
     assert trendy[0].params == {"audience": 3_000_000, "affinity": 0}
+    big_blank = rank(_index(replace(BLANK, channels={"tiktok": 500_000})), Query(own=OWN))[0]
+    assert [w.key for w in big_blank.warnings] == ["warn.unknown"]  # not "trendy": unknown
     [unknown] = matches["Blank"].warnings
     assert unknown.key == "warn.unknown"
     assert unknown.params["criteria"] == [
