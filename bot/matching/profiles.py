@@ -383,7 +383,7 @@ def _csv_items(text: str, parsed: Parsed) -> Iterator[tuple[int, Mapping[str, An
     if "name" not in header:
         parsed.errors.append(RowError(1, ProfileError("missing_name_column")))
         return
-    unknown = [h for h in header if h not in COLUMNS and h != "contacts"]
+    unknown = [h for h in header if h not in COLUMNS]
     if unknown:
         parsed.errors.append(RowError(1, ProfileError("unknown_field", field=", ".join(unknown))))
         return
