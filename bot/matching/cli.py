@@ -16,6 +16,8 @@ from bot.i18n import translator
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.i18n import Translator
+    from bot.matching.profiles import Parsed
 
 
 def _child(
@@ -76,6 +78,19 @@ def _tenant_of(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return Tenant(args.platform, args.team)
 
 
+def _read(path: Path, t: Translator) -> Parsed | None:
+    from bot.matching import profiles
+
+    try:
+        return profiles.parse_file(path)
+    except (OSError, UnicodeDecodeError) as err:
+        print(
+            t("matching.import.unreadable", file=str(path), reason=type(err).__name__),
+            file=sys.stderr,
+        )
+        return None
+
+
 def cmd_import_partners(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import build_app
     from bot.matching import profiles
@@ -83,7 +98,9 @@ def cmd_import_partners(args: argparse.Namespace, settings: Settings) -> int:
     from storage.db import transaction
 
     t = translator(args.lang)
-    parsed = profiles.parse_file(args.file)
+    parsed = _read(args.file, t)
+    if parsed is None:
+        return 2
     app = build_app(settings)
     try:
         with transaction(app.session_factory) as session:
@@ -121,7 +138,9 @@ def cmd_import_profile(args: argparse.Namespace, settings: Settings) -> int:
     from storage.db import transaction
 
     t = translator(args.lang)
-    parsed = profiles.parse_file(args.file)
+    parsed = _read(args.file, t)
+    if parsed is None:
+        return 2
     own = parsed.own or (parsed.rows[0][1] if len(parsed.rows) == 1 else None)
     if parsed.errors or own is None:
         for error in parsed.errors:

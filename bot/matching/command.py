@@ -127,7 +127,7 @@ def match(ctx: Ctx, cache: IndexCache, weights: Weights) -> list[Reply]:
         return [_empty_directory(ctx)]
     own_row = store.own_profile(ctx.session, ctx.tenant)
     own = store.to_profile(own_row) if own_row is not None else None
-    if own is None and not ctx.text.strip():
+    if not ctx.text.strip() and (own is None or not _has_criteria(own)):
         raise UserError("matching.errors.no_profile")
     min_audience = ctx.options.get("min-audience")
     query = Query(
@@ -140,6 +140,21 @@ def match(ctx: Ctx, cache: IndexCache, weights: Weights) -> list[Reply]:
     )
     matches = rank(index, query, weights)
     return [results_reply(ctx, query, matches, index.size)]
+
+
+def _has_criteria(own: Profile) -> bool:
+    """Whether the own profile says anything a score can use (a name alone does not)."""
+    return any(
+        [
+            own.description,
+            own.audience,
+            own.objectives,
+            own.culture,
+            own.channels,
+            own.resources,
+            own.needs,
+        ]
+    )
 
 
 def _opt(ctx: Ctx, name: str) -> str | None:

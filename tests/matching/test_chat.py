@@ -70,6 +70,8 @@ def test_own_profile_show_and_edit(console: ConsoleAdapter, app: App) -> None:
     assert "Without your profile only your words count" in out
     out = say(console, "/match profile set name Atelier Nuage")
     assert "*Profile updated (Name): Atelier Nuage*" in out
+    # A name alone gives nothing to score on.
+    assert "Tell me what you look for" in say(console, "/match")
     out = say(
         console,
         "/match profile set audience parents;urban",

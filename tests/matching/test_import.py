@@ -133,6 +133,8 @@ def test_cli_import_export_demo(
     bad = tmp_path / "bad.csv"
     bad.write_text(HEADER + "\nThree,,,,,,,,,,,,,\n,x,,,,,,,,,,,,\n", encoding="utf-8")
 
+    assert main(["import", "partners", str(tmp_path / "missing.csv"), "--team", "t1"]) == 2
+    assert "Cannot read" in capsys.readouterr().err
     assert main(["import", "partners", str(good), "--team", "t1"]) == 0
     assert "2 created, 0 updated, 0 invalid rows skipped." in capsys.readouterr().err
     assert main(["import", "partners", str(bad), "--team", "t1", "--lang", "fr"]) == 1
