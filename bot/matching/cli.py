@@ -9,15 +9,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.i18n import translator
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from bot.config import Settings
     from bot.i18n import Translator
     from bot.matching.profiles import Parsed
+
+
+T = TypeVar("T")
 
 
 def _child(
@@ -91,51 +98,53 @@ def _read(path: Path, t: Translator) -> Parsed | None:
         return None
 
 
-def cmd_import_partners(args: argparse.Namespace, settings: Settings) -> int:
+def _write(
+    args: argparse.Namespace, settings: Settings, work: Callable[[Session, datetime], T]
+) -> T:
+    """Run `work` in one transaction on the tenant of `args`, its team row ensured."""
     from bot.app import build_app
-    from bot.matching import profiles
     from bot.partnerships import ensure_team
     from storage.db import transaction
 
-    t = translator(args.lang)
-    parsed = _read(args.file, t)
-    if parsed is None:
-        return 2
     app = build_app(settings)
     try:
         with transaction(app.session_factory) as session:
             now = app.clock.now()
             ensure_team(session, _tenant_of(args), now)
-            try:
-                result = profiles.import_parsed(
-                    session, _tenant_of(args), parsed, now, skip_invalid=args.skip_invalid
-                )
-            except profiles.ImportRefused as refused:
-                for error in refused.errors:
-                    print(error.message(t), file=sys.stderr)
-                print(t("matching.import.refused", count=len(refused.errors)), file=sys.stderr)
-                return 1
+            return work(session, now)
     finally:
         app.close()
+
+
+def cmd_import_partners(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.matching import profiles
+
+    t = translator(args.lang)
+    parsed = _read(args.file, t)
+    if parsed is None:
+        return 2
+    try:
+        result = _write(
+            args,
+            settings,
+            lambda session, now: profiles.import_parsed(
+                session, _tenant_of(args), parsed, now, skip_invalid=args.skip_invalid
+            ),
+        )
+    except profiles.ImportRefused as refused:  # rolled back: nothing stored
+        for error in refused.errors:
+            print(error.message(t), file=sys.stderr)
+        print(t("matching.import.refused", count=len(refused.errors)), file=sys.stderr)
+        return 1
     for error in parsed.errors:
         print(error.message(t), file=sys.stderr)
-    print(
-        t(
-            "matching.import.done",
-            created=result.created,
-            updated=result.updated,
-            skipped=len(parsed.errors),
-        ),
-        file=sys.stderr,
-    )
+    counts = {"created": result.created, "updated": result.updated, "skipped": len(parsed.errors)}
+    print(t("matching.import.done", **counts), file=sys.stderr)
     return 0
 
 
 def cmd_import_profile(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import build_app
     from bot.matching import profiles
-    from bot.partnerships import ensure_team
-    from storage.db import transaction
 
     t = translator(args.lang)
     parsed = _read(args.file, t)
@@ -148,14 +157,11 @@ def cmd_import_profile(args: argparse.Namespace, settings: Settings) -> int:
         if not parsed.errors:
             print(t("matching.import.one_profile", count=len(parsed.rows)), file=sys.stderr)
         return 1
-    app = build_app(settings)
-    try:
-        with transaction(app.session_factory) as session:
-            now = app.clock.now()
-            ensure_team(session, _tenant_of(args), now)
-            profiles.store(session, _tenant_of(args), [own], now, own=True)
-    finally:
-        app.close()
+    _write(
+        args,
+        settings,
+        lambda session, now: profiles.store(session, _tenant_of(args), [own], now, own=True),
+    )
     print(t("matching.import.profile_done", name=own.name), file=sys.stderr)
     return 0
 
@@ -175,19 +181,11 @@ def cmd_export_partners(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import build_app
     from bot.matching.directory import load_demo
-    from bot.partnerships import ensure_team
-    from storage.db import transaction
 
-    app = build_app(settings)
-    try:
-        with transaction(app.session_factory) as session:
-            now = app.clock.now()
-            ensure_team(session, _tenant_of(args), now)
-            count, own_set = load_demo(session, _tenant_of(args), now)
-    finally:
-        app.close()
+    count, own_set = _write(
+        args, settings, lambda session, now: load_demo(session, _tenant_of(args), now)
+    )
     t = translator("en")
     print(t("matching.demo.loaded_own" if own_set else "matching.demo.loaded", count=count))
     return 0
