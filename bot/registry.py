@@ -110,13 +110,14 @@ def _not_available(name: str) -> CommandSpec:
 
 
 def build_registry() -> Registry:
-    from bot import contract, decisions, kpi, settings
+    from bot import contract, decisions, kpi, matching, settings
 
     registry = Registry()
     settings.register(registry)
     decisions.register(registry)
     contract.register(registry)
     kpi.register(registry)  # also /digest, the digest renderer and its scheduling hook
+    matching.register(registry)
     # Capabilities still to come answer "not available yet" until they land.
     for name in ("plan", "match", "kpi", "digest", "contract"):
         if name not in registry.commands:

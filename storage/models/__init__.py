@@ -19,6 +19,7 @@ from storage.models.kpi import (
     Metric,
     Objective,
 )
+from storage.models.matching import PartnerContact, PartnerProfile
 from storage.models.notifications import Notification
 from storage.models.tenancy import (
     Channel,
@@ -46,6 +47,8 @@ __all__ = [
     "Metric",
     "Notification",
     "Objective",
+    "PartnerContact",
+    "PartnerProfile",
     "Partnership",
     "Party",
     "PartyMember",

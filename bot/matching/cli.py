@@ -1,0 +1,191 @@
+"""Operator commands: `accord import partners|profile FILE`, `accord export partners`, `demo`.
+
+An import is checked whole first. By default it is all-or-nothing: one bad row
+and nothing is stored (exit status 1, every bad row listed with its line).
+`--skip-invalid` stores the good rows in one transaction and lists the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from bot.i18n import translator
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from bot.config import Settings
+    from bot.i18n import Translator
+    from bot.matching.profiles import Parsed
+
+
+T = TypeVar("T")
+
+
+def _child(
+    subparsers: argparse._SubParsersAction, name: str, help_text: str
+) -> argparse._SubParsersAction:  # type: ignore[type-arg]
+    """The sub-commands of `accord <name>`, creating `name` if no capability has yet.
+
+    Several capabilities add `accord import ...` or `accord export ...`; argparse
+    refuses a second parser of the same name, so we share the first one.
+    """
+    parser = subparsers.choices.get(name)
+    if parser is None:
+        parser = subparsers.add_parser(name, help=help_text)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    return parser.add_subparsers(metavar="what")
+
+
+def _tenant(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--platform", default="console", help="console, slack or discord")
+    parser.add_argument("--team", default="local", help="workspace, guild or console team id")
+
+
+def add_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    imports = _child(subparsers, "import", "read data from files")
+    partners = imports.add_parser("partners", help="import a partner directory (CSV or JSON)")
+    partners.add_argument("file", type=Path)
+    _tenant(partners)
+    partners.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="store the valid rows and report the others (default: all or nothing)",
+    )
+    partners.add_argument("--lang", default="en", help="language of the messages: en or fr")
+    partners.set_defaults(func=cmd_import_partners)
+
+    profile = imports.add_parser("profile", help="import the team's own profile (CSV or JSON)")
+    profile.add_argument("file", type=Path)
+    _tenant(profile)
+    profile.add_argument("--lang", default="en")
+    profile.set_defaults(func=cmd_import_profile)
+
+    exports = _child(subparsers, "export", "write data to stdout")
+    export = exports.add_parser("partners", help="the partner directory, as CSV or JSON")
+    _tenant(export)
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.set_defaults(func=cmd_export_partners)
+
+    demo = subparsers.add_parser("demo", help="load the demo partner directory (fictional)")
+    _tenant(demo)
+    demo.set_defaults(func=cmd_demo)
+
+
+def _tenant_of(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from bot.types import Tenant
+
+    return Tenant(args.platform, args.team)
+
+
+def _read(path: Path, t: Translator) -> Parsed | None:
+    from bot.matching import profiles
+
+    try:
+        return profiles.parse_file(path)
+    except (OSError, UnicodeDecodeError) as err:
+        print(
+            t("matching.import.unreadable", file=str(path), reason=type(err).__name__),
+            file=sys.stderr,
+        )
+        return None
+
+
+def _write(
+    args: argparse.Namespace, settings: Settings, work: Callable[[Session, datetime], T]
+) -> T:
+    """Run `work` in one transaction on the tenant of `args`, its team row ensured."""
+    from bot.app import build_app
+    from bot.partnerships import ensure_team
+    from storage.db import transaction
+
+    app = build_app(settings)
+    try:
+        with transaction(app.session_factory) as session:
+            now = app.clock.now()
+            ensure_team(session, _tenant_of(args), now)
+            return work(session, now)
+    finally:
+        app.close()
+
+
+def cmd_import_partners(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.matching import profiles
+
+    t = translator(args.lang)
+    parsed = _read(args.file, t)
+    if parsed is None:
+        return 2
+    try:
+        result = _write(
+            args,
+            settings,
+            lambda session, now: profiles.import_parsed(
+                session, _tenant_of(args), parsed, now, skip_invalid=args.skip_invalid
+            ),
+        )
+    except profiles.ImportRefused as refused:  # rolled back: nothing stored
+        for error in refused.errors:
+            print(error.message(t), file=sys.stderr)
+        print(t("matching.import.refused", count=len(refused.errors)), file=sys.stderr)
+        return 1
+    for error in parsed.errors:
+        print(error.message(t), file=sys.stderr)
+    counts = {"created": result.created, "updated": result.updated, "skipped": len(parsed.errors)}
+    print(t("matching.import.done", **counts), file=sys.stderr)
+    return 0
+
+
+def cmd_import_profile(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.matching import profiles
+
+    t = translator(args.lang)
+    parsed = _read(args.file, t)
+    if parsed is None:
+        return 2
+    own = parsed.own or (parsed.rows[0][1] if len(parsed.rows) == 1 else None)
+    if parsed.errors or own is None:
+        for error in parsed.errors:
+            print(error.message(t), file=sys.stderr)
+        if not parsed.errors:
+            print(t("matching.import.one_profile", count=len(parsed.rows)), file=sys.stderr)
+        return 1
+    _write(
+        args,
+        settings,
+        lambda session, now: profiles.store(session, _tenant_of(args), [own], now, own=True),
+    )
+    print(t("matching.import.profile_done", name=own.name), file=sys.stderr)
+    return 0
+
+
+def cmd_export_partners(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_app
+    from bot.matching import profiles
+
+    app = build_app(settings)
+    try:
+        with app.session_factory() as session:
+            rows = profiles.export_rows(session, _tenant_of(args))
+    finally:
+        app.close()
+    sys.stdout.write(profiles.export_text(rows, args.format))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.matching.directory import load_demo
+
+    count, own_set = _write(
+        args, settings, lambda session, now: load_demo(session, _tenant_of(args), now)
+    )
+    t = translator("en")
+    print(t("matching.demo.loaded_own" if own_set else "matching.demo.loaded", count=count))
+    return 0
