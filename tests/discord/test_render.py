@@ -149,3 +149,16 @@ def test_repeated_buttons_are_dropped_and_edits_replace_everything() -> None:
     assert [b["label"] for b in message.payload["components"][0]["components"]] == ["A"]
     edit = replacing({"content": "new", "flags": 64})
     assert edit == {"content": "new", "embeds": [], "components": [], "attachments": []}
+
+
+def test_every_typed_option_has_a_description_in_both_languages() -> None:
+    from bot.i18n import translator
+    from bot.registry import build_registry
+
+    for spec in build_registry().commands.values():
+        for option in spec.options:
+            for lang in ("en", "fr"):
+                t = translator(lang)
+                assert t.has(f"discord.option.{spec.name}.{option}") or t.has(
+                    f"discord.option.{option}"
+                ), (lang, spec.name, option)
