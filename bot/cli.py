@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlmodel import col, select
 
+from bot import plan_files
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.i18n import translator
@@ -69,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     dispatch = sub.add_parser("dispatch", help="send due reminders and digests")
     dispatch.add_argument("--once", action="store_true", help="one pass, then exit")
     dispatch.set_defaults(func=cmd_dispatch)
+    plan_files.add_cli(sub)
     return parser
 
 

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 CommandHandler = Callable[["Ctx"], "list[Reply]"]
 ActionHandler = Callable[["Ctx", str], "list[Reply]"]
+# A `/accord <name> …` setting owned by a capability: (ctx, rest of the text) -> replies.
+AccordSubcommand = Callable[["Ctx", str], "list[Reply]"]
 # Builds the message for due notifications of one kind in one channel, at send time.
 NotificationRenderer = Callable[["Session", "list[Notification]", "RenderContext"], "Reply | None"]
 # Runs at the start of every dispatch pass, in its own transaction, to make sure the
@@ -70,6 +72,8 @@ class Registry:
     # Parts other capabilities add to the weekly digest (decisions, milestones...).
     digest_sections: list[DigestSection] = field(default_factory=list)
     before_dispatch: list[BeforeDispatch] = field(default_factory=list)
+    # `/accord <word> …` settings other capabilities add (`/accord reminders`).
+    accord_subcommands: dict[str, AccordSubcommand] = field(default_factory=dict)
 
     def add_command(self, spec: CommandSpec) -> None:
         if spec.name in self.commands and self.commands[spec.name].available:
@@ -81,6 +85,12 @@ class Registry:
         if action_id in self.actions:
             raise ValueError(f"action {action_id} registered twice")
         self.actions[action_id] = handler
+
+    def add_accord_subcommand(self, names: tuple[str, ...], handler: AccordSubcommand) -> None:
+        for name in names:
+            if name in self.accord_subcommands:
+                raise ValueError(f"/accord {name} registered twice")
+            self.accord_subcommands[name] = handler
 
     def add_renderer(self, kind: str, renderer: NotificationRenderer) -> None:
         if kind in self.renderers:
@@ -110,11 +120,12 @@ def _not_available(name: str) -> CommandSpec:
 
 
 def build_registry() -> Registry:
-    from bot import decisions, settings
+    from bot import decisions, planning, settings
 
     registry = Registry()
     settings.register(registry)
     decisions.register(registry)
+    planning.register(registry)
     # Capabilities still to come answer "not available yet" until they land.
     for name in ("plan", "match", "kpi", "digest", "contract"):
         if name not in registry.commands:

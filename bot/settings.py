@@ -41,6 +41,8 @@ def accord(ctx: Ctx) -> list[Reply]:
         return link_channel(ctx, rest)
     if sub in ("party", "partie", "company", "entreprise"):
         return party(ctx, rest)
+    if (extra := ctx.registry.accord_subcommands.get(sub)) is not None:
+        return extra(ctx, rest)
     raise UserError("accord.errors.unknown_subcommand", sub=sub)
 
 

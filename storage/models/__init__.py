@@ -6,6 +6,7 @@ The imports are explicit so that `SQLModel.metadata` knows every table
 
 from storage.models.decisions import Decision
 from storage.models.notifications import Notification
+from storage.models.planning import Milestone, ReminderPolicy
 from storage.models.tenancy import (
     Channel,
     Counter,
@@ -22,10 +23,12 @@ __all__ = [
     "Counter",
     "Decision",
     "Member",
+    "Milestone",
     "Notification",
     "Partnership",
     "Party",
     "PartyMember",
     "ProcessedRequest",
+    "ReminderPolicy",
     "Team",
 ]
