@@ -70,6 +70,8 @@ RETRY_MAX = timedelta(hours=1)
 LATE_AFTER = timedelta(minutes=5)
 
 GroupKey = tuple[str, str, str, str, str, datetime]
+# `session.info` key under which renderers find every row of the claimed batch.
+BATCH_INFO_KEY = "dispatch.batch"
 
 
 def worker_id() -> str:
@@ -122,9 +124,12 @@ class Dispatcher:
         self.batch_size = batch_size
         self.name = name or worker_id()
         self.lease = lease
+        # Channel language and zone, read once per pass.
+        self._contexts: dict[tuple[str, str, str], RenderContext] = {}
 
     def run_once(self) -> PassResult:
         """Send everything due now; return what happened."""
+        self._contexts = {}
         self.prepare()
         total = PassResult()
         while True:
@@ -179,6 +184,7 @@ class Dispatcher:
                         lease_until=now + self.lease,
                         attempts=Notification.attempts + 1,
                     )
+                    .execution_options(synchronize_session=False)
                 )
             session.commit()
             return ids
@@ -187,7 +193,11 @@ class Dispatcher:
 
     def deliver(self, ids: list[int]) -> PassResult:
         result = PassResult()
-        with self.session_factory() as session:
+        contexts = self._contexts
+        # One connection for the whole batch: a commit would otherwise hand it
+        # back to the pool and the next query would check one out (and ping it).
+        engine = self.session_factory.kw["bind"]
+        with engine.connect() as conn, self.session_factory(bind=conn) as session:
             rows = list(
                 session.exec(
                     select(Notification)
@@ -205,11 +215,12 @@ class Dispatcher:
                            last_error="superseded by a later ping of the same series")
                 session.commit()
                 result.superseded += len(stale)
+            # Renderers may read the whole batch to prefetch what its messages need.
+            session.info[BATCH_INFO_KEY] = rows
             groups: dict[GroupKey, list[Notification]] = defaultdict(list)
             for row in rows:
                 key = row.group_key or f"id:{row.id}"
                 groups[(row.platform, row.team_id, row.channel_id, row.kind, key, row.due_at)].append(row)
-            contexts: dict[tuple[str, str, str], RenderContext] = {}
             for (platform, team_id, channel_id, kind, _, _), group in groups.items():
                 if self._lease_lost(group):
                     log.warning("lease lost on %d notifications; leaving them to the next claim", len(group))
@@ -290,6 +301,8 @@ class Dispatcher:
                 Notification.status == CLAIMED,
             )
             .values(**values)
+            # Not evaluated against the loaded rows: that costs O(rows) per message.
+            .execution_options(synchronize_session=False)
         )
 
     def _fail(self, session: Session, attempts_by_id: Mapping[int | None, int], error: str) -> None:
@@ -311,6 +324,7 @@ class Dispatcher:
                     lease_until=None if gave_up else now + retry_delay(attempts),
                     last_error=error[:1000],
                 )
+                .execution_options(synchronize_session=False)
             )
         session.commit()
 

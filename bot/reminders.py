@@ -36,6 +36,7 @@ DEFAULT_DAYS = (7, 2, 0)
 DEFAULT_AT = time(9, 0)
 # Buttons for at most this many milestones in one grouped ping (Discord: 25 components).
 MAX_BUTTONED = 5
+_CACHE_KEY = "plan.render_cache"
 _TIME_RE = re.compile(r"^(\d{1,2})(?:[:h](\d{2})?)?$")
 
 
@@ -150,27 +151,25 @@ def _insert(session: Session, rows: list[dict[str, object]], *, revive: bool) ->
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = Notification.__table__  # type: ignore[attr-defined]
-    for start in range(0, len(rows), 500):
-        stmt = insert(table).values(rows[start : start + 500])
-        if revive:
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["platform", "team_id", "idempotency_key"],
-                set_={
-                    "status": PENDING,
-                    "due_at": stmt.excluded.due_at,
-                    "payload": stmt.excluded.payload,
-                    "channel_id": stmt.excluded.channel_id,
-                    "group_key": stmt.excluded.group_key,
-                    "attempts": 0,
-                    "lease_until": None,
-                },
-                where=table.c.status == CANCELLED,
-            )
-        else:
-            stmt = stmt.on_conflict_do_nothing(
-                index_elements=["platform", "team_id", "idempotency_key"]
-            )
-        session.execute(stmt)
+    stmt = insert(table)
+    if revive:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["platform", "team_id", "idempotency_key"],
+            set_={
+                "status": PENDING,
+                "due_at": stmt.excluded.due_at,
+                "payload": stmt.excluded.payload,
+                "channel_id": stmt.excluded.channel_id,
+                "group_key": stmt.excluded.group_key,
+                "attempts": 0,
+                "lease_until": None,
+            },
+            where=table.c.status == CANCELLED,
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["platform", "team_id", "idempotency_key"])
+    # executemany: one cached statement, batched by SQLAlchemy's insertmanyvalues.
+    session.execute(stmt, rows)
 
 
 def reschedule(
@@ -208,6 +207,7 @@ def reschedule(
                     col(Notification.status) == PENDING,
                 )
                 .values(status=CANCELLED)
+                .execution_options(synchronize_session=False)
             )
             if keep:
                 stmt = stmt.where(col(Notification.idempotency_key).not_in(keep))
@@ -252,6 +252,7 @@ def sweep_overdue(session: Session, now: datetime) -> None:
     ).all()
     cache: dict[int, tuple[Partnership, Policy, ZoneInfo]] = {}
     rows: list[dict[str, object]] = []
+    swept: dict[date, list[int]] = {}
     for m in candidates:
         if m.partnership_id not in cache:
             partnership = session.get(Partnership, m.partnership_id)
@@ -269,13 +270,20 @@ def sweep_overdue(session: Session, now: datetime) -> None:
             continue
         if m.snoozed_until is not None and today <= m.snoozed_until:
             continue
-        m.overdue_through = today
-        session.add(m)
+        swept.setdefault(today, []).append(m.id or 0)
         if policy.overdue:
             rows.append(
                 _row(m, partnership.channel_id, f"overdue@{today.isoformat()}",
                      local_moment(today, policy.at, tz), now)
             )
+    # One UPDATE per local day rather than one per milestone.
+    for day, ids in swept.items():
+        session.execute(
+            update(Milestone)
+            .where(col(Milestone.id).in_(ids))
+            .values(overdue_through=day)
+            .execution_options(synchronize_session=False)
+        )
     _insert(session, rows, revive=False)
 
 
@@ -300,22 +308,13 @@ def render(session: Session, rows: list[Notification], rctx: RenderContext) -> R
     if not rows:
         return None
     platform, team_id = rows[0].platform, rows[0].team_id
-    ids = [int(str(r.payload.get("milestone"))) for r in rows if r.payload.get("milestone")]
-    milestones = {
-        m.id: m
-        for m in session.exec(
-            select(Milestone).where(
-                Milestone.platform == platform,
-                Milestone.team_id == team_id,
-                col(Milestone.id).in_(ids),
-            )
-        )
-    }
+    cache = _batch_cache(session, rows)
+    milestones: dict[int | None, Milestone] = cache.milestones
     live: list[Milestone] = []
     for r in rows:
         m = milestones.get(int(str(r.payload.get("milestone") or 0)))
         # Moot: done, cancelled, or moved since the row was planned.
-        if m is None or m.status != TODO or r.payload.get("due") != m.due_date.isoformat():
+        if m is None or (m.platform, m.team_id) != (platform, team_id) or m.status != TODO or r.payload.get("due") != m.due_date.isoformat():
             continue
         if m not in live:
             live.append(m)
@@ -326,7 +325,6 @@ def render(session: Session, rows: list[Notification], rctx: RenderContext) -> R
     tz = zone(rctx.timezone)
     now = rctx.now if isinstance(rctx.now, datetime) else datetime.now(tz)
     today = local_today(now, tz)
-    partnership = session.get(Partnership, live[0].partnership_id)
     items = []
     buttons: list[Button] = []
     for m in live:
@@ -354,10 +352,57 @@ def render(session: Session, rows: list[Notification], rctx: RenderContext) -> R
         buttons=buttons,
         footer=t("plan.ping.footer"),
     )
-    if partnership is not None:
-        owners_ids = [o for m in live for o in m.owners]
-        reply.mentions = people(session, Tenant(platform, team_id), partnership, owners_ids)
+    names = cache.names.get(live[0].partnership_id, {})
+    reply.mentions = {o: names.get(o, o) for m in live for o in m.owners}
     return reply
+
+
+@dataclass(slots=True)
+class _Cache:
+    row_ids: set[int | None]
+    milestones: dict[int | None, Milestone]
+    names: dict[int, dict[str, str]]
+
+
+def _batch_cache(session: Session, rows: list[Notification]) -> _Cache:
+    """Milestones and owner names for the whole claimed batch, read once.
+
+    The dispatcher puts the batch in `session.info`; rendering each message
+    from it instead of querying per message is what makes hand-off fast.
+    """
+    from bot.dispatcher import BATCH_INFO_KEY
+
+    cache = session.info.get(_CACHE_KEY)
+    if isinstance(cache, _Cache) and all(r.id in cache.row_ids for r in rows):
+        return cache
+    batch = [r for r in session.info.get(BATCH_INFO_KEY) or rows if r.kind == KIND]
+    if not all(r in batch for r in rows):
+        batch = rows
+    wanted: dict[tuple[str, str], set[int]] = {}
+    for r in batch:
+        wanted.setdefault((r.platform, r.team_id), set()).add(int(str(r.payload.get("milestone") or 0)))
+    found: dict[int | None, Milestone] = {}
+    for (platform, team_id), ids in wanted.items():
+        for m in session.exec(
+            select(Milestone).where(
+                Milestone.platform == platform,
+                Milestone.team_id == team_id,
+                col(Milestone.id).in_(ids),
+            )
+        ):
+            found[m.id] = m
+    names: dict[int, dict[str, str]] = {}
+    owners_by_partnership: dict[int, set[str]] = {}
+    for m in found.values():
+        owners_by_partnership.setdefault(m.partnership_id, set()).update(m.owners)
+    for pid, owners in owners_by_partnership.items():
+        partnership = session.get(Partnership, pid)
+        if partnership is not None:
+            tenant = Tenant(partnership.platform, partnership.team_id)
+            names[pid] = people(session, tenant, partnership, sorted(owners))
+    cache = _Cache({r.id for r in batch}, found, names)
+    session.info[_CACHE_KEY] = cache
+    return cache
 
 
 # -- /accord reminders ------------------------------------------------------------

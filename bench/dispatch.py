@@ -1,0 +1,211 @@
+"""Benchmark: plan and hand off deadline pings on PostgreSQL.
+
+10,000 milestones across 500 shared channels (three time zones) under the
+default policy (D-7, D-2, the day at 09:00 local, then daily overdue). Prints
+the time to plan every ping, then the claim-and-hand-off rate of one and of
+three concurrent dispatchers walking a fixed clock day by day across the
+plan (the platform call is an in-process recording notifier), with the
+duplicate and lost counts (both must be 0).
+
+Uses PostgreSQL at BENCH_DATABASE_URL (default
+postgresql+psycopg://postgres@127.0.0.1:5432/test) in a schema of its own,
+dropped afterwards; skips cleanly when the server is not reachable.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import text, update  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+from sqlmodel import Session, func, select  # noqa: E402
+
+from bot import reminders  # noqa: E402
+from bot.clock import FixedClock  # noqa: E402
+from bot.dispatcher import Dispatcher  # noqa: E402
+from bot.registry import RenderContext, build_registry  # noqa: E402
+from bot.types import Reply  # noqa: E402
+from storage import db  # noqa: E402
+from storage.models import Channel, Milestone, Notification, Partnership, Team  # noqa: E402
+
+URL = os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+CHANNELS = 500
+MILESTONES = int(os.environ.get("BENCH_MILESTONES", "10000"))
+ZONES = ("Europe/Paris", "America/New_York", "UTC")
+START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+FIRST_DUE = date(2026, 3, 16)
+SPREAD_DAYS = 20
+
+
+class RecordingNotifier:
+    """The platform call, faked: remembers which rows each post carried."""
+
+    platform = "console"
+
+    def __init__(self, carried: dict[int, list[int]]) -> None:
+        self.carried = carried
+        self.sent: list[int] = []
+        self.lock = threading.Lock()
+
+    def post(self, team_id: str, channel_id: str, reply: Reply, idempotency_key: str) -> str:
+        with self.lock:
+            self.sent.extend(self.carried.pop(id(reply), []))
+        return "m"
+
+
+def connect() -> Engine | None:
+    try:
+        admin = db.make_engine(URL)
+        with admin.connect() as conn:
+            conn.execute(text("select 1"))
+        admin.dispose()
+    except Exception as exc:  # noqa: BLE001
+        print(f"PostgreSQL not reachable ({type(exc).__name__}): skipping the benchmark")
+        return None
+    return admin
+
+
+def seed(engine: Engine, now: datetime) -> list[tuple[Partnership, list[Milestone]]]:
+    rnd = random.Random(5)
+    factory = db.make_session_factory(engine)
+    out: list[tuple[Partnership, list[Milestone]]] = []
+    with factory() as s:
+        s.add(Team(platform="console", team_id="bench", created_at=now))
+        for c in range(CHANNELS):
+            s.add(Channel(platform="console", team_id="bench", channel_id=f"c{c}",
+                          timezone=ZONES[c % len(ZONES)], created_at=now))
+        parts = [Partnership(platform="console", team_id="bench", channel_id=f"c{c}", created_at=now)
+                 for c in range(CHANNELS)]
+        s.add_all(parts)
+        s.flush()
+        per = MILESTONES // CHANNELS
+        for p in parts:
+            ms = [
+                Milestone(platform="console", team_id="bench", partnership_id=p.id, number=n + 1,
+                          title=f"Milestone {n + 1}", owners=[f"u{n % 7}"],
+                          due_date=FIRST_DUE + timedelta(days=rnd.randrange(SPREAD_DAYS)),
+                          created_by="bench", created_at=now, updated_at=now)
+                for n in range(per)
+            ]
+            s.add_all(ms)
+            out.append((p, ms))
+        s.commit()
+    return out
+
+
+def run(engine: Engine, workers: int, carried: dict[int, list[int]]) -> tuple[float, list[int], int]:
+    """Walk the clock day by day; return (seconds dispatching, rows posted, rows due)."""
+    clock = FixedClock(START)
+    registry = build_registry()
+    original = registry.renderers[reminders.KIND]
+
+    def recording(session: Session, rows: list[Notification], ctx: RenderContext) -> Reply | None:
+        reply = original(session, rows, ctx)
+        if reply is not None:
+            carried[id(reply)] = [r.id for r in rows if r.id is not None]
+        return reply
+
+    registry.renderers[reminders.KIND] = recording
+    notifiers = [RecordingNotifier(carried) for _ in range(workers)]
+    factory = db.make_session_factory(engine)
+    dispatchers = [
+        Dispatcher(factory, registry, clock, {"console": n}, batch_size=500, name=f"w{i}")
+        for i, n in enumerate(notifiers)
+    ]
+    elapsed = 0.0
+    end = datetime.combine(FIRST_DUE + timedelta(days=SPREAD_DAYS + 1), datetime.min.time(), UTC)
+    day = START.replace(hour=23)
+    while day < end:
+        clock.set(day)
+        barrier = threading.Barrier(workers + 1)
+
+        def work(d: Dispatcher, b: threading.Barrier = barrier) -> None:
+            b.wait()
+            d.run_once()
+
+        threads = [threading.Thread(target=work, args=(d,)) for d in dispatchers]
+        for th in threads:
+            th.start()
+        barrier.wait()
+        t0 = time.perf_counter()
+        for th in threads:
+            th.join()
+        elapsed += time.perf_counter() - t0
+        day += timedelta(days=1)
+    with factory() as s:
+        due = s.exec(select(func.count()).select_from(Notification)
+                     .where(Notification.due_at <= clock.now(), Notification.status != "cancelled")).one()
+    return elapsed, [i for n in notifiers for i in n.sent], int(due)
+
+
+def reset(engine: Engine) -> None:
+    with db.make_session_factory(engine)() as s:
+        s.execute(update(Notification).values(status="pending", claimed_by=None, lease_until=None,
+                                              sent_at=None, late=False, attempts=0))
+        s.commit()
+
+
+def report(label: str, elapsed: float, posted: list[int], due: int) -> None:
+    counts = Counter(posted)
+    duplicates = sum(c - 1 for c in counts.values() if c > 1)
+    lost = due - len(counts)
+    rate = len(posted) / elapsed if elapsed else 0.0
+    print(f"{label}: {len(posted)} pings handed off in {elapsed:.2f} s = {rate:,.0f} pings/s; "
+          f"duplicates {duplicates}, lost {lost}")
+    if duplicates or lost:
+        raise SystemExit(f"{label}: duplicates or lost pings")
+
+
+def main() -> int:
+    admin = connect()
+    if admin is None:
+        return 0
+    schema = f"bench_dispatch_{uuid.uuid4().hex[:8]}"
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in URL else "?"
+    engine = db.make_engine(f"{URL}{sep}options=-csearch_path%3D{schema}")
+    try:
+        db.upgrade(engine)
+        plans = seed(engine, START)
+        factory = db.make_session_factory(engine)
+        timings = []
+        t0 = time.perf_counter()
+        with factory() as s:
+            for p, ms in plans:
+                t1 = time.perf_counter()
+                reminders.reschedule(s, p, ms, START, fresh=True)
+                timings.append(time.perf_counter() - t1)
+            s.commit()
+        planned = time.perf_counter() - t0
+        with factory() as s:
+            rows = s.exec(select(func.count()).select_from(Notification)).one()
+        print(f"planned {rows} pings for {MILESTONES} milestones in {CHANNELS} channels: "
+              f"{planned:.2f} s ({rows / planned:,.0f} rows/s; per channel p50 "
+              f"{statistics.median(timings) * 1000:.1f} ms, "
+              f"p99 {sorted(timings)[int(len(timings) * 0.99)] * 1000:.1f} ms)")
+        carried: dict[int, list[int]] = {}
+        report("1 dispatcher", *run(engine, 1, carried))
+        reset(engine)
+        report("3 dispatchers", *run(engine, 3, carried))
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
