@@ -48,7 +48,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import text, tuple_, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
@@ -164,9 +164,17 @@ class Dispatcher:
                     col(Notification.platform).in_(platforms),
                     Notification.due_at <= now,
                     # Pending (and past its retry time), or claimed by a worker whose lease ran out.
-                    ((Notification.status == PENDING)
-                     & (col(Notification.lease_until).is_(None) | (col(Notification.lease_until) <= now)))
-                    | ((Notification.status == CLAIMED) & (col(Notification.lease_until) < now)),
+                    (
+                        (col(Notification.status) == PENDING)
+                        & (
+                            col(Notification.lease_until).is_(None)
+                            | (col(Notification.lease_until) <= now)
+                        )
+                    )
+                    | (
+                        (col(Notification.status) == CLAIMED)
+                        & (col(Notification.lease_until) < now)
+                    ),
                 )
                 .order_by(col(Notification.due_at), col(Notification.id))
                 .limit(self.batch_size)
@@ -211,8 +219,12 @@ class Dispatcher:
             )
             rows, stale = _collapse_series(rows)
             if stale:
-                self._mark(session, [n.id for n in stale], CANCELLED,
-                           last_error="superseded by a later ping of the same series")
+                self._mark(
+                    session,
+                    [n.id for n in stale],
+                    CANCELLED,
+                    last_error="superseded by a later ping of the same series",
+                )
                 session.commit()
                 result.superseded += len(stale)
             # Renderers may read the whole batch to prefetch what its messages need.
@@ -220,14 +232,17 @@ class Dispatcher:
             groups: dict[GroupKey, list[Notification]] = defaultdict(list)
             for row in rows:
                 key = row.group_key or f"id:{row.id}"
-                groups[(row.platform, row.team_id, row.channel_id, row.kind, key, row.due_at)].append(row)
+                groups[
+                    (row.platform, row.team_id, row.channel_id, row.kind, key, row.due_at)
+                ].append(row)
+            self._load_contexts(session, {(k[0], k[1], k[2]) for k in groups})
             for (platform, team_id, channel_id, kind, _, _), group in groups.items():
                 if self._lease_lost(group):
-                    log.warning("lease lost on %d notifications; leaving them to the next claim", len(group))
+                    log.warning(
+                        "lease lost on %d notifications; leaving them to the next claim", len(group)
+                    )
                     break
                 where = (platform, team_id, channel_id)
-                if where not in contexts:
-                    contexts[where] = self._render_context(session, *where)
                 sent, late = self._send_group(session, kind, group, contexts[where])
                 result.messages += 1 if sent else 0
                 result.sent += len(group) if sent else 0
@@ -268,8 +283,9 @@ class Dispatcher:
                 ref = None
         except Exception as exc:  # one bad channel must not stop the others
             session.rollback()
-            log.warning("notification %s for %s/%s failed: %s", kind, first.platform,
-                        channel_id, exc)
+            log.warning(
+                "notification %s for %s/%s failed: %s", kind, first.platform, channel_id, exc
+            )
             self._fail(session, attempts, str(exc))
             return False, late
         self._mark(session, ids, SENT, message_ref=ref, late=late, sent_at=now)
@@ -287,6 +303,10 @@ class Dispatcher:
         sent_at: datetime | None = None,
         last_error: str | None = None,
     ) -> None:
+        if session.get_bind().dialect.name == "postgresql":
+            # A mark lost to a database crash (not an app crash) means at worst a
+            # resend, never a lost ping: no need to wait for the WAL flush.
+            session.execute(text("SET LOCAL synchronous_commit TO OFF"))
         values: dict[str, object] = {"status": status, "lease_until": None}
         if status == SENT:
             values.update(sent_at=sent_at, late=late, message_ref=message_ref)
@@ -297,8 +317,8 @@ class Dispatcher:
             .where(
                 col(Notification.id).in_([i for i in ids if i is not None]),
                 # Only rows this worker still holds: a re-claim by another wins.
-                Notification.claimed_by == self.name,
-                Notification.status == CLAIMED,
+                col(Notification.claimed_by) == self.name,
+                col(Notification.status) == CLAIMED,
             )
             .values(**values)
             # Not evaluated against the loaded rows: that costs O(rows) per message.
@@ -310,13 +330,15 @@ class Dispatcher:
         for row_id, attempts in attempts_by_id.items():
             gave_up = attempts >= MAX_ATTEMPTS
             if gave_up:
-                log.error("notification %s gave up after %d attempts: %s", row_id, attempts, error[:200])
+                log.error(
+                    "notification %s gave up after %d attempts: %s", row_id, attempts, error[:200]
+                )
             session.execute(
                 update(Notification)
                 .where(
                     col(Notification.id) == row_id,
-                    Notification.claimed_by == self.name,
-                    Notification.status == CLAIMED,
+                    col(Notification.claimed_by) == self.name,
+                    col(Notification.status) == CLAIMED,
                 )
                 .values(
                     status=FAILED if gave_up else PENDING,
@@ -328,28 +350,40 @@ class Dispatcher:
             )
         session.commit()
 
-    def _render_context(
-        self, session: Session, platform: str, team_id: str, channel_id: str
-    ) -> RenderContext:
-        channel = session.exec(
-            select(Channel).where(
-                Channel.platform == platform,
-                Channel.team_id == team_id,
-                Channel.channel_id == channel_id,
+    def _load_contexts(self, session: Session, wanted: set[tuple[str, str, str]]) -> None:
+        """Language and zone of every channel in the batch, two queries for all."""
+        missing = wanted - set(self._contexts)
+        if not missing:
+            return
+        channels = {
+            (c.platform, c.team_id, c.channel_id): c
+            for c in session.exec(
+                select(Channel).where(
+                    tuple_(Channel.platform, Channel.team_id, Channel.channel_id).in_(list(missing))
+                )
             )
-        ).first()
-        team = session.exec(
-            select(Team).where(Team.platform == platform, Team.team_id == team_id)
-        ).first()
-        lang = (
-            i18n.normalize_locale(channel.locale if channel else None)
-            or i18n.normalize_locale(team.locale if team else None)
-            or i18n.normalize_locale(self.default_locale)
-            or i18n.DEFAULT
-        )
-        tz = (channel.timezone if channel else None) or (team.timezone if team else None)
+        }
+        teams = {
+            (t.platform, t.team_id): t
+            for t in session.exec(
+                select(Team).where(
+                    tuple_(Team.platform, Team.team_id).in_(list({(p, t) for p, t, _ in missing}))
+                )
+            )
+        }
         session.commit()
-        return RenderContext(lang=lang, timezone=tz or self.default_timezone, now=self.clock.now())
+        for where in missing:
+            channel, team = channels.get(where), teams.get(where[:2])
+            lang = (
+                i18n.normalize_locale(channel.locale if channel else None)
+                or i18n.normalize_locale(team.locale if team else None)
+                or i18n.normalize_locale(self.default_locale)
+                or i18n.DEFAULT
+            )
+            tz = (channel.timezone if channel else None) or (team.timezone if team else None)
+            self._contexts[where] = RenderContext(
+                lang=lang, timezone=tz or self.default_timezone, now=self.clock.now()
+            )
 
 
 def _collapse_series(rows: list[Notification]) -> tuple[list[Notification], list[Notification]]:

@@ -96,7 +96,11 @@ def to_ics(rows: Sequence[Milestone], partnership: Partnership, tz: ZoneInfo, no
         event.add("summary", f"#{m.number} {m.title}")
         if m.due_time is not None:
             # UTC instants: every calendar reads them without a VTIMEZONE block.
-            start = datetime.combine(m.due_date, m.due_time).replace(tzinfo=tz).astimezone(ZoneInfo("UTC"))
+            start = (
+                datetime.combine(m.due_date, m.due_time)
+                .replace(tzinfo=tz)
+                .astimezone(ZoneInfo("UTC"))
+            )
             event.add("dtstart", start)
             event.add("dtend", start + timedelta(minutes=30))
         else:
@@ -139,7 +143,15 @@ def read_csv(
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise ImportFailed([t("plan.import.line", line=1, error=t("plan.import.missing_columns", columns=", ".join(REQUIRED)))])
+        raise ImportFailed(
+            [
+                t(
+                    "plan.import.line",
+                    line=1,
+                    error=t("plan.import.missing_columns", columns=", ".join(REQUIRED)),
+                )
+            ]
+        )
     planned: list[Planned] = []
     errors: list[str] = []
     for line_no, raw in enumerate(reader, start=2):
@@ -157,7 +169,9 @@ def read_csv(
     return planned
 
 
-def _planned(row: dict[str, str], *, now: datetime, tz: ZoneInfo, partnership: Partnership) -> Planned:
+def _planned(
+    row: dict[str, str], *, now: datetime, tz: ZoneInfo, partnership: Partnership
+) -> Planned:
     from bot.planning import TITLE_MAX
 
     title = row.get("title", "")
@@ -196,8 +210,16 @@ def import_plan(
     planned = read_csv(text, now=now, tz=tz, partnership=partnership, t=t)
     created = [
         create_milestone(
-            session, tenant, partnership, title=p.title, due=p.due, owners=p.owners or [author],
-            author=author, now=now, notes=p.notes, status=p.status,
+            session,
+            tenant,
+            partnership,
+            title=p.title,
+            due=p.due,
+            owners=p.owners or [author],
+            author=author,
+            now=now,
+            notes=p.notes,
+            status=p.status,
         )
         for p in planned
     ]
@@ -208,8 +230,9 @@ def import_plan(
 # -- CLI ------------------------------------------------------------------------------
 
 
-def _child(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str
-           ) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+def _child(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str
+) -> argparse._SubParsersAction[argparse.ArgumentParser]:
     """The sub-command list under `accord <name>`, shared with other capabilities."""
     parser = subparsers.choices.get(name) or subparsers.add_parser(name, help=help_text)
     for action in parser._actions:
@@ -236,8 +259,9 @@ def add_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     exp.set_defaults(func=cmd_export)
 
 
-def _open(args: argparse.Namespace, settings: Settings, session: Session, now: datetime
-          ) -> tuple[Tenant, Partnership, ZoneInfo]:
+def _open(
+    args: argparse.Namespace, settings: Settings, session: Session, now: datetime
+) -> tuple[Tenant, Partnership, ZoneInfo]:
     from bot import reminders
     from bot.partnerships import ensure_channel, ensure_team, partnership_for
 
@@ -260,7 +284,9 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         with transaction(app.session_factory) as session:
             now = app.clock.now()
             tenant, partnership, tz = _open(args, settings, session, now)
-            created = import_plan(session, tenant, partnership, text, now=now, tz=tz, t=t, author="cli")
+            created = import_plan(
+                session, tenant, partnership, text, now=now, tz=tz, t=t, author="cli"
+            )
     except ImportFailed as failed:
         print(t("plan.import.failed", count=len(failed.errors)), file=sys.stderr)
         for error in failed.errors:

@@ -33,16 +33,34 @@ _BECAUSE_RE = re.compile(r"\s+(?:because|parce\s+que|parce\s+qu['’]|since)\s*"
 _DDAY_IDS = {"d-day", "dday", "j", "d", "jour j", "launch", "lancement", "jour-j"}
 
 _SUBCOMMANDS = {
-    "": "timeline", "list": "timeline", "liste": "timeline", "timeline": "timeline",
-    "launch": "launch", "lancement": "launch", "lancer": "launch",
-    "add": "add", "ajouter": "add", "ajout": "add",
-    "done": "done", "fait": "done", "termine": "done", "fini": "done",
-    "cancel": "cancel", "annuler": "cancel",
-    "show": "show", "voir": "show", "afficher": "show",
-    "move": "move", "deplacer": "move", "decaler": "move",
-    "reminders": "reminders", "rappels": "reminders",
-    "snooze": "snooze", "reporter": "snooze",
-    "export": "export", "exporter": "export",
+    "": "timeline",
+    "list": "timeline",
+    "liste": "timeline",
+    "timeline": "timeline",
+    "launch": "launch",
+    "lancement": "launch",
+    "lancer": "launch",
+    "add": "add",
+    "ajouter": "add",
+    "ajout": "add",
+    "done": "done",
+    "fait": "done",
+    "termine": "done",
+    "fini": "done",
+    "cancel": "cancel",
+    "annuler": "cancel",
+    "show": "show",
+    "voir": "show",
+    "afficher": "show",
+    "move": "move",
+    "deplacer": "move",
+    "decaler": "move",
+    "reminders": "reminders",
+    "rappels": "reminders",
+    "snooze": "snooze",
+    "reporter": "snooze",
+    "export": "export",
+    "exporter": "export",
 }
 
 
@@ -153,8 +171,11 @@ def timeline(ctx: Ctx) -> list[Reply]:
     items = [_item(ctx, m, today) for m in rows[:TIMELINE_MAX]]
     if launch_day is not None:
         # D-day takes its place in the timeline.
-        line = ctx.t("plan.dday_item", date=launch_day.strftime(ctx.t("format.date")),
-                     when=reminders.when_phrase(ctx.t, launch_day, today))
+        line = ctx.t(
+            "plan.dday_item",
+            date=launch_day.strftime(ctx.t("format.date")),
+            when=reminders.when_phrase(ctx.t, launch_day, today),
+        )
         position = sum(1 for m in rows[:TIMELINE_MAX] if m.due_date <= launch_day)
         items.insert(position, line)
     overdue = sum(1 for m in rows if m.status == TODO and m.due_date < today)
@@ -203,10 +224,7 @@ def show(ctx: Ctx, arg: str) -> list[Reply]:
 def preview(ctx: Ctx) -> list[Reply]:
     pings = reminders.pending_pings(ctx.session, ctx.partnership, limit=ctx.limits.search_size)
     policy = reminders.policy_for(ctx.session, ctx.partnership)
-    numbers = {
-        m.id: m
-        for m in milestones(ctx.session, ctx.tenant, ctx.partnership)
-    }
+    numbers = {m.id: m for m in milestones(ctx.session, ctx.tenant, ctx.partnership)}
     items = []
     for p in pings:
         m = numbers.get(int(str(p.payload.get("milestone") or 0)))
@@ -237,7 +255,9 @@ def preview(ctx: Ctx) -> list[Reply]:
 
 
 def _due(ctx: Ctx, text: str) -> Due:
-    return parse_due(text, now=ctx.now, tz=reminders.ctx_zone(ctx), launch=ctx.partnership.launch_date)
+    return parse_due(
+        text, now=ctx.now, tz=reminders.ctx_zone(ctx), launch=ctx.partnership.launch_date
+    )
 
 
 def split_title(rest: str) -> tuple[str, str]:
@@ -299,10 +319,19 @@ def add(ctx: Ctx, rest: str) -> list[Reply]:
     due = _due(ctx, date_text)
     notes = ctx.options.get("notes")
     m = create_milestone(
-        ctx.session, ctx.tenant, ctx.partnership, title=title, due=due, owners=owners,
-        author=ctx.user.id, now=ctx.now, notes=str(notes) if notes else None,
+        ctx.session,
+        ctx.tenant,
+        ctx.partnership,
+        title=title,
+        due=due,
+        owners=owners,
+        author=ctx.user.id,
+        now=ctx.now,
+        notes=str(notes) if notes else None,
     )
-    reminders.reschedule(ctx.session, ctx.partnership, [m], ctx.now, fallback_tz=ctx.tz.key, fresh=True)
+    reminders.reschedule(
+        ctx.session, ctx.partnership, [m], ctx.now, fallback_tz=ctx.tz.key, fresh=True
+    )
     return [
         Reply(
             text=ctx.t(
@@ -367,14 +396,24 @@ def move(ctx: Ctx, rest: str) -> list[Reply]:
     ctx.session.add(m)
     ctx.session.flush()
     reminders.reschedule(ctx.session, ctx.partnership, [m], ctx.now, fallback_tz=ctx.tz.key)
-    text = t("plan.move_decision", number=m.number, title=m.title, old=old,
-             new=date_label(t, m, ctx.partnership.launch_date), reason=reason)
+    text = t(
+        "plan.move_decision",
+        number=m.number,
+        title=m.title,
+        old=old,
+        new=date_label(t, m, ctx.partnership.launch_date),
+        reason=reason,
+    )
     decision = record_decision(ctx, text, source="plan.move", extra_participants=m.owners)
     return announce(ctx, decision)
 
 
 def _parse_launch(ctx: Ctx, text: str) -> date:
-    due = parse_due(text, now=ctx.now, tz=reminders.ctx_zone(ctx), launch=None) if not _is_relative(text) else None
+    due = (
+        parse_due(text, now=ctx.now, tz=reminders.ctx_zone(ctx), launch=None)
+        if not _is_relative(text)
+        else None
+    )
     if due is None:
         raise UserError("plan.errors.launch_relative")
     return due.day
@@ -394,17 +433,25 @@ def launch(ctx: Ctx, rest: str) -> list[Reply]:
         day = ctx.partnership.launch_date
         if day is None:
             raise UserError("plan.errors.launch_usage")
-        return [Reply(text=ctx.t("plan.launch_is", date=day.strftime(ctx.t("format.date"))),
-                      visibility=Visibility.EPHEMERAL)]
+        return [
+            Reply(
+                text=ctx.t("plan.launch_is", date=day.strftime(ctx.t("format.date"))),
+                visibility=Visibility.EPHEMERAL,
+            )
+        ]
     if ctx.partnership.launch_date is not None:
-        raise UserError("plan.errors.launch_needs_reason",
-                        date=ctx.partnership.launch_date.strftime(ctx.t("format.date")))
+        raise UserError(
+            "plan.errors.launch_needs_reason",
+            date=ctx.partnership.launch_date.strftime(ctx.t("format.date")),
+        )
     day = _parse_launch(ctx, rest)
     ctx.partnership.launch_date = day
     ctx.session.add(ctx.partnership)
     return [
-        Reply(text=ctx.t("plan.launch_set", date=day.strftime(ctx.t("format.date"))),
-              target_channel=ctx.target_channel)
+        Reply(
+            text=ctx.t("plan.launch_set", date=day.strftime(ctx.t("format.date"))),
+            target_channel=ctx.target_channel,
+        )
     ]
 
 
@@ -419,7 +466,8 @@ def move_launch(ctx: Ctx, date_text: str, reason: str) -> list[Reply]:
     ctx.partnership.launch_date = new
     ctx.session.add(ctx.partnership)
     followers = [
-        m for m in milestones(ctx.session, ctx.tenant, ctx.partnership)
+        m
+        for m in milestones(ctx.session, ctx.tenant, ctx.partnership)
         if m.offset_days is not None and m.status == TODO
     ]
     for m in followers:
@@ -431,8 +479,13 @@ def move_launch(ctx: Ctx, date_text: str, reason: str) -> list[Reply]:
     ctx.session.flush()
     reminders.reschedule(ctx.session, ctx.partnership, followers, ctx.now, fallback_tz=ctx.tz.key)
     fmt = ctx.t("format.date")
-    text = ctx.t("plan.launch_move_decision", old=old.strftime(fmt), new=new.strftime(fmt),
-                 count=len(followers), reason=reason)
+    text = ctx.t(
+        "plan.launch_move_decision",
+        old=old.strftime(fmt),
+        new=new.strftime(fmt),
+        count=len(followers),
+        reason=reason,
+    )
     owners = [o for m in followers for o in m.owners]
     decision = record_decision(ctx, text, source="plan.move", extra_participants=owners)
     return announce(ctx, decision)
@@ -451,8 +504,13 @@ def snooze_until(ctx: Ctx, m: Milestone, day: date) -> list[Reply]:
     reminders.reschedule(ctx.session, ctx.partnership, [m], ctx.now, fallback_tz=ctx.tz.key)
     return [
         Reply(
-            text=ctx.t("plan.snoozed", number=m.number, title=m.title,
-                       date=day.strftime(ctx.t("format.date")), user=f"<@{ctx.user.id}>"),
+            text=ctx.t(
+                "plan.snoozed",
+                number=m.number,
+                title=m.title,
+                date=day.strftime(ctx.t("format.date")),
+                user=f"<@{ctx.user.id}>",
+            ),
         )
     ]
 
@@ -462,7 +520,9 @@ def snooze(ctx: Ctx, rest: str) -> list[Reply]:
     m = find(ctx, target)
     if not date_text.strip():
         raise UserError("plan.errors.snooze_usage")
-    due = parse_due(date_text, now=ctx.now, tz=reminders.ctx_zone(ctx), launch=ctx.partnership.launch_date)
+    due = parse_due(
+        date_text, now=ctx.now, tz=reminders.ctx_zone(ctx), launch=ctx.partnership.launch_date
+    )
     return snooze_until(ctx, m, due.day)
 
 
@@ -472,20 +532,32 @@ def snooze(ctx: Ctx, rest: str) -> list[Reply]:
 def done_action(ctx: Ctx, value: str) -> list[Reply]:
     m = find(ctx, value)
     if m.status != TODO:
-        return [Reply(text=ctx.t("plan.already_closed", number=m.number,
-                                 status=ctx.t(f"plan.status.{m.status}")),
-                      visibility=Visibility.EPHEMERAL)]
+        return [
+            Reply(
+                text=ctx.t(
+                    "plan.already_closed", number=m.number, status=ctx.t(f"plan.status.{m.status}")
+                ),
+                visibility=Visibility.EPHEMERAL,
+            )
+        ]
     set_status(ctx, m, DONE)
-    return [Reply(text=ctx.t("plan.done", number=m.number, title=m.title, user=f"<@{ctx.user.id}>"))]
+    return [
+        Reply(text=ctx.t("plan.done", number=m.number, title=m.title, user=f"<@{ctx.user.id}>"))
+    ]
 
 
 def snooze_action(ctx: Ctx, value: str) -> list[Reply]:
     number, _, days = value.partition(":")
     m = find(ctx, number)
     if m.status != TODO:
-        return [Reply(text=ctx.t("plan.already_closed", number=m.number,
-                                 status=ctx.t(f"plan.status.{m.status}")),
-                      visibility=Visibility.EPHEMERAL)]
+        return [
+            Reply(
+                text=ctx.t(
+                    "plan.already_closed", number=m.number, status=ctx.t(f"plan.status.{m.status}")
+                ),
+                visibility=Visibility.EPHEMERAL,
+            )
+        ]
     today = local_today(ctx.now, reminders.ctx_zone(ctx))
     return snooze_until(ctx, m, today + timedelta(days=parse_number(days or "1")))
 
@@ -526,7 +598,8 @@ def digest_section(
     start = week.end.astimezone(tz).date()
     end = start + timedelta(days=7)
     rows = [
-        m for m in milestones(session, Tenant(partnership.platform, partnership.team_id), partnership)
+        m
+        for m in milestones(session, Tenant(partnership.platform, partnership.team_id), partnership)
         if m.status == TODO
     ]
     overdue = [m for m in rows if m.due_date < today]
@@ -538,9 +611,13 @@ def digest_section(
         if group:
             lines.append(t(label, count=len(group)))
             lines.extend(
-                t("plan.digest.item", number=m.number, title=m.title,
-                  date=date_label(t, m, partnership.launch_date),
-                  owners=" ".join(f"<@{o}>" for o in m.owners))
+                t(
+                    "plan.digest.item",
+                    number=m.number,
+                    title=m.title,
+                    date=date_label(t, m, partnership.launch_date),
+                    owners=" ".join(f"<@{o}>" for o in m.owners),
+                )
                 for m in group
             )
     return lines

@@ -24,10 +24,19 @@ from bot.context import Ctx
 from bot.dates import local_moment, local_today
 from bot.errors import UserError
 from bot.i18n import Translator
-from bot.partnerships import people
 from bot.registry import Registry, RenderContext
 from bot.types import Button, ButtonStyle, Reply, Tenant, Visibility
-from storage.models import Channel, Milestone, Notification, Partnership, ReminderPolicy, Team
+from storage.models import (
+    Channel,
+    Member,
+    Milestone,
+    Notification,
+    Partnership,
+    Party,
+    PartyMember,
+    ReminderPolicy,
+    Team,
+)
 from storage.models.notifications import CANCELLED, PENDING
 from storage.models.planning import TODO
 
@@ -57,7 +66,9 @@ def register(registry: Registry) -> None:
 # -- policy and time zone -------------------------------------------------------
 
 
-def _policy_row(session: Session, platform: str, team_id: str, channel_id: str) -> ReminderPolicy | None:
+def _policy_row(
+    session: Session, platform: str, team_id: str, channel_id: str
+) -> ReminderPolicy | None:
     return session.exec(
         select(ReminderPolicy).where(
             ReminderPolicy.platform == platform,
@@ -84,9 +95,16 @@ def zone_name(session: Session, partnership: Partnership, fallback: str | None) 
         )
     ).first()
     team = session.exec(
-        select(Team).where(Team.platform == partnership.platform, Team.team_id == partnership.team_id)
+        select(Team).where(
+            Team.platform == partnership.platform, Team.team_id == partnership.team_id
+        )
     ).first()
-    return (channel.timezone if channel else None) or (team.timezone if team else None) or fallback or "UTC"
+    return (
+        (channel.timezone if channel else None)
+        or (team.timezone if team else None)
+        or fallback
+        or "UTC"
+    )
 
 
 def zone(name: str) -> ZoneInfo:
@@ -116,7 +134,10 @@ def occurrences(m: Milestone, policy: Policy, tz: ZoneInfo) -> list[tuple[str, d
     for days in sorted(set(policy.days_before), reverse=True):
         name = "day" if days == 0 else f"d-{days}"
         found.append(
-            (f"{name}@{m.due_date.isoformat()}", local_moment(m.due_date - timedelta(days=days), policy.at, tz))
+            (
+                f"{name}@{m.due_date.isoformat()}",
+                local_moment(m.due_date - timedelta(days=days), policy.at, tz),
+            )
         )
     if m.snoozed_until is not None:
         until = local_moment(m.snoozed_until, policy.at, tz)
@@ -125,7 +146,9 @@ def occurrences(m: Milestone, policy: Policy, tz: ZoneInfo) -> list[tuple[str, d
     return found
 
 
-def _row(m: Milestone, channel_id: str, occurrence: str, due_at: datetime, now: datetime) -> dict[str, object]:
+def _row(
+    m: Milestone, channel_id: str, occurrence: str, due_at: datetime, now: datetime
+) -> dict[str, object]:
     return {
         "platform": m.platform,
         "team_id": m.team_id,
@@ -134,8 +157,12 @@ def _row(m: Milestone, channel_id: str, occurrence: str, due_at: datetime, now: 
         "idempotency_key": key_prefix(m.id or 0) + occurrence,
         "group_key": f"plan:{channel_id}",
         # One series per milestone: after downtime only its latest due ping goes out.
-        "payload": {"milestone": m.id, "occurrence": occurrence, "due": m.due_date.isoformat(),
-                    "series": f"plan:m{m.id}"},
+        "payload": {
+            "milestone": m.id,
+            "occurrence": occurrence,
+            "due": m.due_date.isoformat(),
+            "series": f"plan:m{m.id}",
+        },
         "due_at": due_at,
         "status": PENDING,
         "attempts": 0,
@@ -167,7 +194,9 @@ def _insert(session: Session, rows: list[dict[str, object]], *, revive: bool) ->
             where=table.c.status == CANCELLED,
         )
     else:
-        stmt = stmt.on_conflict_do_nothing(index_elements=["platform", "team_id", "idempotency_key"])
+        stmt = stmt.on_conflict_do_nothing(
+            index_elements=["platform", "team_id", "idempotency_key"]
+        )
     # executemany: one cached statement, batched by SQLAlchemy's insertmanyvalues.
     session.execute(stmt, rows)
 
@@ -273,8 +302,13 @@ def sweep_overdue(session: Session, now: datetime) -> None:
         swept.setdefault(today, []).append(m.id or 0)
         if policy.overdue:
             rows.append(
-                _row(m, partnership.channel_id, f"overdue@{today.isoformat()}",
-                     local_moment(today, policy.at, tz), now)
+                _row(
+                    m,
+                    partnership.channel_id,
+                    f"overdue@{today.isoformat()}",
+                    local_moment(today, policy.at, tz),
+                    now,
+                )
             )
     # One UPDATE per local day rather than one per milestone.
     for day, ids in swept.items():
@@ -314,7 +348,12 @@ def render(session: Session, rows: list[Notification], rctx: RenderContext) -> R
     for r in rows:
         m = milestones.get(int(str(r.payload.get("milestone") or 0)))
         # Moot: done, cancelled, or moved since the row was planned.
-        if m is None or (m.platform, m.team_id) != (platform, team_id) or m.status != TODO or r.payload.get("due") != m.due_date.isoformat():
+        if (
+            m is None
+            or (m.platform, m.team_id) != (platform, team_id)
+            or m.status != TODO
+            or r.payload.get("due") != m.due_date.isoformat()
+        ):
             continue
         if m not in live:
             live.append(m)
@@ -341,7 +380,12 @@ def render(session: Session, rows: list[Notification], rctx: RenderContext) -> R
         )
         if len(buttons) < MAX_BUTTONED * 3:
             buttons += [
-                Button(t("plan.ping.done", number=m.number), "plan.done", str(m.number), ButtonStyle.PRIMARY),
+                Button(
+                    t("plan.ping.done", number=m.number),
+                    "plan.done",
+                    str(m.number),
+                    ButtonStyle.PRIMARY,
+                ),
                 Button(t("plan.ping.snooze1", number=m.number), "plan.snooze", f"{m.number}:1"),
                 Button(t("plan.ping.snooze3", number=m.number), "plan.snooze", f"{m.number}:3"),
             ]
@@ -355,6 +399,47 @@ def render(session: Session, rows: list[Notification], rctx: RenderContext) -> R
     names = cache.names.get(live[0].partnership_id, {})
     reply.mentions = {o: names.get(o, o) for m in live for o in m.owners}
     return reply
+
+
+def _names(session: Session, milestones: Iterable[Milestone]) -> dict[int, dict[str, str]]:
+    """partnership id -> owner id -> 'Name (Company)', in two queries for a whole batch.
+
+    The batched form of `bot.partnerships.people`, same rendering.
+    """
+    owners: dict[tuple[str, str], set[str]] = {}
+    by_partnership: dict[int, set[str]] = {}
+    tenant_of: dict[int, tuple[str, str]] = {}
+    for m in milestones:
+        owners.setdefault((m.platform, m.team_id), set()).update(m.owners)
+        by_partnership.setdefault(m.partnership_id, set()).update(m.owners)
+        tenant_of[m.partnership_id] = (m.platform, m.team_id)
+    display: dict[tuple[str, str, str], str] = {}
+    for (platform, team_id), ids in owners.items():
+        for member in session.exec(
+            select(Member).where(
+                Member.platform == platform,
+                Member.team_id == team_id,
+                col(Member.user_id).in_(ids),
+            )
+        ):
+            display[(platform, team_id, member.user_id)] = member.display_name
+    companies: dict[tuple[int, str], str] = {}
+    if by_partnership:
+        for party, pid, user_id in session.exec(
+            select(Party, PartyMember.partnership_id, PartyMember.user_id)
+            .join(PartyMember, PartyMember.party_id == Party.id)  # type: ignore[arg-type]
+            .where(col(PartyMember.partnership_id).in_(list(by_partnership)))
+        ):
+            companies[(pid, user_id)] = party.name
+    result: dict[int, dict[str, str]] = {}
+    for pid, ids in by_partnership.items():
+        platform, team_id = tenant_of[pid]
+        result[pid] = {}
+        for user_id in ids:
+            name = display.get((platform, team_id, user_id), user_id)
+            company = companies.get((pid, user_id))
+            result[pid][user_id] = f"{name} ({company})" if company else name
+    return result
 
 
 @dataclass(slots=True)
@@ -380,7 +465,9 @@ def _batch_cache(session: Session, rows: list[Notification]) -> _Cache:
         batch = rows
     wanted: dict[tuple[str, str], set[int]] = {}
     for r in batch:
-        wanted.setdefault((r.platform, r.team_id), set()).add(int(str(r.payload.get("milestone") or 0)))
+        wanted.setdefault((r.platform, r.team_id), set()).add(
+            int(str(r.payload.get("milestone") or 0))
+        )
     found: dict[int | None, Milestone] = {}
     for (platform, team_id), ids in wanted.items():
         for m in session.exec(
@@ -391,15 +478,7 @@ def _batch_cache(session: Session, rows: list[Notification]) -> _Cache:
             )
         ):
             found[m.id] = m
-    names: dict[int, dict[str, str]] = {}
-    owners_by_partnership: dict[int, set[str]] = {}
-    for m in found.values():
-        owners_by_partnership.setdefault(m.partnership_id, set()).update(m.owners)
-    for pid, owners in owners_by_partnership.items():
-        partnership = session.get(Partnership, pid)
-        if partnership is not None:
-            tenant = Tenant(partnership.platform, partnership.team_id)
-            names[pid] = people(session, tenant, partnership, sorted(owners))
+    names = _names(session, found.values())
     cache = _Cache({r.id for r in batch}, found, names)
     session.info[_CACHE_KEY] = cache
     return cache
@@ -415,8 +494,12 @@ def describe(t: Translator, policy: Policy) -> list[str]:
     for days in sorted(set(policy.days_before), reverse=True):
         parts.append(t("plan.policy.on_day") if days == 0 else t("plan.policy.before", days=days))
     lines = [t("plan.policy.pings", list=", ".join(parts) or "—", at=policy.at.strftime("%H:%M"))]
-    lines.append(t("plan.policy.overdue_on" if policy.overdue else "plan.policy.overdue_off",
-                   at=policy.at.strftime("%H:%M")))
+    lines.append(
+        t(
+            "plan.policy.overdue_on" if policy.overdue else "plan.policy.overdue_off",
+            at=policy.at.strftime("%H:%M"),
+        )
+    )
     return lines
 
 
@@ -453,7 +536,12 @@ def _parse_policy(arg: str, current: Policy) -> Policy:
         raise UserError("plan.errors.policy_usage")
     if not days and not any(w in ("at", "à", "a", "overdue", "retard") for w in lowered):
         raise UserError("plan.errors.policy_usage")
-    return Policy(tuple(sorted(set(days), reverse=True)) if days else current.days_before, at, overdue, current.timezone)
+    return Policy(
+        tuple(sorted(set(days), reverse=True)) if days else current.days_before,
+        at,
+        overdue,
+        current.timezone,
+    )
 
 
 def accord_reminders(ctx: Ctx, arg: str) -> list[Reply]:
@@ -504,7 +592,10 @@ def open_milestones(session: Session, tenant: Tenant, partnership: Partnership) 
 
 
 def pending_pings(
-    session: Session, partnership: Partnership, milestone_ids: Iterable[int] | None = None, limit: int = 10
+    session: Session,
+    partnership: Partnership,
+    milestone_ids: Iterable[int] | None = None,
+    limit: int = 10,
 ) -> list[Notification]:
     query = select(Notification).where(
         Notification.platform == partnership.platform,

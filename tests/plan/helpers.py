@@ -26,5 +26,12 @@ class Recorder:
 
 
 def dispatcher(app: App, recorder: Recorder, name: str = "d1", **kw: object) -> Dispatcher:
-    return Dispatcher(app.session_factory, app.registry, app.clock, {"console": recorder},
-                      default_timezone="Europe/Paris", name=name, **kw)  # type: ignore[arg-type]
+    return Dispatcher(
+        app.session_factory,
+        app.registry,
+        app.clock,
+        {"console": recorder},
+        default_timezone="Europe/Paris",
+        name=name,
+        **kw,
+    )  # type: ignore[arg-type]

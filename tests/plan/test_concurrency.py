@@ -23,9 +23,15 @@ def _seed(app: App, count: int) -> None:
     with app.session_factory() as s:
         s.add_all(
             Notification(
-                platform="console", team_id="t", channel_id=f"c{i % 50}", kind="test.ping",
-                idempotency_key=f"k{i}", group_key=f"g{i % 50}",
-                payload={"n": i}, due_at=DUE - timedelta(seconds=i % 7), created_at=DUE,
+                platform="console",
+                team_id="t",
+                channel_id=f"c{i % 50}",
+                kind="test.ping",
+                idempotency_key=f"k{i}",
+                group_key=f"g{i % 50}",
+                payload={"n": i},
+                due_at=DUE - timedelta(seconds=i % 7),
+                created_at=DUE,
             )
             for i in range(count)
         )

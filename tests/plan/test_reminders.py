@@ -13,8 +13,8 @@ from adapters.console import ConsoleAdapter
 from bot.app import App
 from bot.clock import FixedClock
 from bot.dispatcher import LEASE
-from bot.plan_files import ImportFailed, import_plan
 from bot.i18n import translator
+from bot.plan_files import ImportFailed, import_plan
 from bot.types import Action, Tenant, User
 from storage.models import Milestone, Notification, Partnership
 from tests.conftest import say
@@ -26,12 +26,17 @@ def pings(app: App) -> list[Notification]:
         return list(s.exec(select(Notification).order_by(Notification.due_at)).all())
 
 
-def test_default_policy_pings_and_done_button(app: App, console: ConsoleAdapter, clock: FixedClock) -> None:
+def test_default_policy_pings_and_done_button(
+    app: App, console: ConsoleAdapter, clock: FixedClock
+) -> None:
     # START is Monday 2026-03-02 09:00 UTC; the channel is in Europe/Paris (settings default).
     say(console, "/plan launch 2026-04-01", '/plan add "Brief the agency" J-14 @alice @bob')
     rows = pings(app)
     assert [r.payload["occurrence"] for r in rows] == [
-        "d-7@2026-03-18", "d-2@2026-03-18", "day@2026-03-18"]
+        "d-7@2026-03-18",
+        "d-2@2026-03-18",
+        "day@2026-03-18",
+    ]
     assert rows[0].due_at == datetime(2026, 3, 11, 8, tzinfo=UTC)  # 09:00 Paris (CET)
     rec = Recorder()
     d = dispatcher(app, rec)
@@ -41,13 +46,28 @@ def test_default_policy_pings_and_done_button(app: App, console: ConsoleAdapter,
     assert (result.sent, result.late) == (1, 0)
     text = rec.posts[0][1].plain_text()
     assert "#1 Brief the agency" in text and "in 7 days" in text and "@alice" in text
-    assert [b.action_id for b in rec.posts[0][1].buttons] == ["plan.done", "plan.snooze", "plan.snooze"]
+    assert [b.action_id for b in rec.posts[0][1].buttons] == [
+        "plan.done",
+        "plan.snooze",
+        "plan.snooze",
+    ]
     assert d.run_once().sent == 0  # never twice
     # The Done button closes the milestone and cancels its pending pings atomically.
-    out = app.core.handle_action(Action("console", "acme-beta", "launch", User("bob", "bob"),
-                                        "plan.done", "1", idempotency_key="b1"))
+    out = app.core.handle_action(
+        Action(
+            "console",
+            "acme-beta",
+            "launch",
+            User("bob", "bob"),
+            "plan.done",
+            "1",
+            idempotency_key="b1",
+        )
+    )
     assert "done" in out.replies[0].text
-    assert {r.status for r in pings(app) if r.payload["occurrence"] != "d-7@2026-03-18"} == {"cancelled"}
+    assert {r.status for r in pings(app) if r.payload["occurrence"] != "d-7@2026-03-18"} == {
+        "cancelled"
+    }
     clock.set(datetime(2026, 3, 25, 8, 0, tzinfo=UTC))
     assert d.run_once().sent == 0
 
@@ -70,7 +90,9 @@ def test_overdue_daily_and_grouping(app: App, console: ConsoleAdapter, clock: Fi
     assert "late" in rec.posts[-1][1].plain_text() and "#2 B" in rec.posts[-1][1].plain_text()
 
 
-def test_downtime_sends_late_and_only_latest(app: App, console: ConsoleAdapter, clock: FixedClock) -> None:
+def test_downtime_sends_late_and_only_latest(
+    app: App, console: ConsoleAdapter, clock: FixedClock
+) -> None:
     say(console, "/plan add Deck 2026-03-20 @alice")
     rec = Recorder()
     d = dispatcher(app, rec)
@@ -89,11 +111,27 @@ def test_downtime_sends_late_and_only_latest(app: App, console: ConsoleAdapter, 
     ("zone", "due", "expected"),
     [
         # Paris springs forward on 29 March, falls back on 25 October.
-        ("Europe/Paris", "2026-03-31", ["2026-03-24T08:00", "2026-03-29T07:00", "2026-03-31T07:00"]),
-        ("Europe/Paris", "2026-10-27", ["2026-10-20T07:00", "2026-10-25T08:00", "2026-10-27T08:00"]),
+        (
+            "Europe/Paris",
+            "2026-03-31",
+            ["2026-03-24T08:00", "2026-03-29T07:00", "2026-03-31T07:00"],
+        ),
+        (
+            "Europe/Paris",
+            "2026-10-27",
+            ["2026-10-20T07:00", "2026-10-25T08:00", "2026-10-27T08:00"],
+        ),
         # New York springs forward on 8 March, falls back on 1 November.
-        ("America/New_York", "2026-03-10", ["2026-03-03T14:00", "2026-03-08T13:00", "2026-03-10T13:00"]),
-        ("America/New_York", "2026-11-03", ["2026-10-27T13:00", "2026-11-01T14:00", "2026-11-03T14:00"]),
+        (
+            "America/New_York",
+            "2026-03-10",
+            ["2026-03-03T14:00", "2026-03-08T13:00", "2026-03-10T13:00"],
+        ),
+        (
+            "America/New_York",
+            "2026-11-03",
+            ["2026-10-27T13:00", "2026-11-01T14:00", "2026-11-03T14:00"],
+        ),
     ],
 )
 def test_dst_neither_skips_nor_doubles(
@@ -112,7 +150,9 @@ def test_dst_neither_skips_nor_doubles(
     assert len(rec.posts) == 3 and all("09:00" not in p[2] for p in rec.posts)
 
 
-def test_killed_dispatcher_lease_expires(app: App, console: ConsoleAdapter, clock: FixedClock) -> None:
+def test_killed_dispatcher_lease_expires(
+    app: App, console: ConsoleAdapter, clock: FixedClock
+) -> None:
     say(console, "/plan add Deck 2026-03-04 @alice")
     clock.set(datetime(2026, 3, 4, 8, 0, tzinfo=UTC))
     dead, alive = Recorder(), Recorder()
@@ -137,10 +177,17 @@ def test_failures_retry_with_backoff(app: App, console: ConsoleAdapter, clock: F
     assert d.run_once().sent == 1 and len(rec.posts) == 1
 
 
-def test_move_reschedules_and_logs_decision(app: App, console: ConsoleAdapter, clock: FixedClock) -> None:
-    out = say(console, "/plan launch 2026-04-01", "/plan add Deck J-14 @alice",
-              "/plan move 1 2026-03-25", "/plan move D-day 2026-04-08 because venue moved",
-              "/decisions")
+def test_move_reschedules_and_logs_decision(
+    app: App, console: ConsoleAdapter, clock: FixedClock
+) -> None:
+    out = say(
+        console,
+        "/plan launch 2026-04-01",
+        "/plan add Deck J-14 @alice",
+        "/plan move 1 2026-03-25",
+        "/plan move D-day 2026-04-08 because venue moved",
+        "/decisions",
+    )
     assert "needs a reason" in out
     assert "D-day moved from 2026-04-01 to 2026-04-08" in out
     live = [r for r in pings(app) if r.status == "pending"]
@@ -149,9 +196,17 @@ def test_move_reschedules_and_logs_decision(app: App, console: ConsoleAdapter, c
 
 
 def test_transcript_english(console: ConsoleAdapter) -> None:
-    out = say(console, "/plan launch 2026-04-01", '/plan add "Brief the agency" D-14 @alice',
-              "/plan add Visuals 2026-03-01 @bob", "/plan", "/plan reminders", "/plan show 1",
-              "/plan add Bad 03/04", "/accord reminders 2,0 at 08:30 overdue off")
+    out = say(
+        console,
+        "/plan launch 2026-04-01",
+        '/plan add "Brief the agency" D-14 @alice',
+        "/plan add Visuals 2026-03-01 @bob",
+        "/plan",
+        "/plan reminders",
+        "/plan show 1",
+        "/plan add Bad 03/04",
+        "/accord reminders 2,0 at 08:30 overdue off",
+    )
     assert "#2 · 2026-03-01 (D-31) · Visuals · @bob · ⚠️ overdue by 1 d" in out
     assert "🚀 D-day · 2026-04-01 · in 30 days" in out
     assert "2026-03-11 09:00 · #1 Brief the agency · @alice" in out
@@ -160,10 +215,18 @@ def test_transcript_english(console: ConsoleAdapter) -> None:
 
 
 def test_transcript_french(console: ConsoleAdapter) -> None:
-    out = say(console, "/accord lang fr", "/plan lancement 2026-04-01",
-              '/plan ajouter "Brief agence" J-14 @alice', "/plan ajouter Kit vendredi prochain @bob",
-              "/plan", "/plan déplacer 1 J-10", "/plan déplacer 1 J-10 parce que le client l’a demandé",
-              "/plan fait 2", "/accord rappels")
+    out = say(
+        console,
+        "/accord lang fr",
+        "/plan lancement 2026-04-01",
+        '/plan ajouter "Brief agence" J-14 @alice',
+        "/plan ajouter Kit vendredi prochain @bob",
+        "/plan",
+        "/plan déplacer 1 J-10",
+        "/plan déplacer 1 J-10 parce que le client l’a demandé",
+        "/plan fait 2",
+        "/accord rappels",
+    )
     assert "Jalon n° 1 ajouté : Brief agence, échéance 18/03/2026 (J-14)" in out
     assert "06/03/2026 (J-26) · Kit" in out
     assert "demande une raison" in out
@@ -174,12 +237,21 @@ def test_transcript_french(console: ConsoleAdapter) -> None:
 
 def test_tenancy(app: App, console: ConsoleAdapter, clock: FixedClock) -> None:
     say(console, "/plan add Secret 2026-03-04 @alice")
-    other = ConsoleAdapter(app.core, team_id="other-team", channel_id="launch", user="eve",
-                           out=io.StringIO(), run_id="other")
+    other = ConsoleAdapter(
+        app.core,
+        team_id="other-team",
+        channel_id="launch",
+        user="eve",
+        out=io.StringIO(),
+        run_id="other",
+    )
     out = say(other, "/plan", "/plan done 1", "/plan show 1")
     assert "Secret" not in out and "no milestone #1" in out
-    pressed = app.core.handle_action(Action("console", "other-team", "launch", User("eve"),
-                                            "plan.done", "1", idempotency_key="e1"))
+    pressed = app.core.handle_action(
+        Action(
+            "console", "other-team", "launch", User("eve"), "plan.done", "1", idempotency_key="e1"
+        )
+    )
     assert "no milestone #1" in pressed.replies[0].text
     with app.session_factory() as s:
         assert s.exec(select(Milestone)).one().status == "todo"
@@ -196,17 +268,25 @@ def test_csv_import_all_or_nothing_and_exports(app: App, console: ConsoleAdapter
         from zoneinfo import ZoneInfo
 
         with pytest.raises(ImportFailed) as failed:
-            import_plan(s, tenant, p, bad, now=app.clock.now(), tz=ZoneInfo("Europe/Paris"), t=t, author="x")
+            import_plan(
+                s, tenant, p, bad, now=app.clock.now(), tz=ZoneInfo("Europe/Paris"), t=t, author="x"
+            )
         assert [e.split(":")[0] for e in failed.value.errors] == ["line 3", "line 4"]
         s.rollback()
-        created = import_plan(s, tenant, p, good, now=app.clock.now(), tz=ZoneInfo("Europe/Paris"), t=t, author="x")
+        created = import_plan(
+            s, tenant, p, good, now=app.clock.now(), tz=ZoneInfo("Europe/Paris"), t=t, author="x"
+        )
         s.commit()
         assert [m.offset_days for m in created] == [-14, None]
     out = say(console, "/plan export csv", "/plan export ics")
     assert "2 milestones exported as csv" in out
     files = console.files_dir
     rows = list(csv.DictReader(io.StringIO((files / "plan.csv").read_text())))
-    assert rows[0]["due"] == "2026-03-18" and rows[0]["relative"] == "D-14" and rows[0]["owners"] == "alice bob"
+    assert (
+        rows[0]["due"] == "2026-03-18"
+        and rows[0]["relative"] == "D-14"
+        and rows[0]["owners"] == "alice bob"
+    )
     from icalendar import Calendar
 
     cal = Calendar.from_ical((files / "plan.ics").read_bytes())

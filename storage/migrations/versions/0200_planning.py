@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 import storage.types
@@ -25,20 +24,20 @@ def upgrade() -> None:
     op.create_table(
         "milestone",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("platform", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("team_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("team_id", sa.String(length=64), nullable=False),
         sa.Column("partnership_id", sa.Integer(), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("owners", sa.JSON(), nullable=False),
         sa.Column("due_date", sa.Date(), nullable=False),
         sa.Column("due_time", sa.Time(), nullable=True),
         sa.Column("offset_days", sa.Integer(), nullable=True),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("notes", sa.Text(), nullable=True),
         sa.Column("snoozed_until", sa.Date(), nullable=True),
         sa.Column("overdue_through", sa.Date(), nullable=True),
-        sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.Column("created_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("updated_at", storage.types.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["partnership_id"], ["partnership.id"]),
@@ -51,13 +50,13 @@ def upgrade() -> None:
     op.create_table(
         "reminder_policy",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("platform", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("team_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("channel_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("platform", sa.String(length=16), nullable=False),
+        sa.Column("team_id", sa.String(length=64), nullable=False),
+        sa.Column("channel_id", sa.String(length=64), nullable=False),
         sa.Column("days_before", sa.JSON(), nullable=False),
         sa.Column("at", sa.Time(), nullable=False),
         sa.Column("overdue_daily", sa.Boolean(), nullable=False),
-        sa.Column("timezone", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("timezone", sa.String(length=64), nullable=True),
         sa.Column("updated_at", storage.types.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("platform", "team_id", "channel_id", name="uq_reminder_policy"),
