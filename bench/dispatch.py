@@ -145,13 +145,16 @@ def run(
     ]
     elapsed = 0.0
     end = datetime.combine(FIRST_DUE + timedelta(days=SPREAD_DAYS + 1), datetime.min.time(), UTC)
-    day = START.replace(hour=12)
+    # 15:00 UTC: past 09:00 in Paris, New York and UTC, on the same local date.
+    day = START.replace(hour=15)
     while day < end:
         clock.set(day)
         with factory() as s:
             # Owners deliver on time: the milestones due before today are done.
             s.execute(
-                update(Milestone).where(Milestone.due_date < day.date()).values(status="done")
+                update(Milestone)
+                .where(Milestone.status == "todo", Milestone.due_date < day.date())
+                .values(status="done")
             )
             s.commit()
         barrier = threading.Barrier(workers + 1)

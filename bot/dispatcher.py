@@ -47,6 +47,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import text, tuple_, update
 from sqlalchemy.orm import sessionmaker
@@ -275,7 +276,7 @@ class Dispatcher:
             if reply is not None:
                 if late:
                     note = i18n.Translator(ctx.lang)(
-                        "dispatch.late", due=due_at.strftime("%Y-%m-%d %H:%M UTC")
+                        "dispatch.late", due=_local(due_at, ctx.timezone)
                     )
                     reply.footer = f"{reply.footer}\n{note}" if reply.footer else note
                 ref: str | None = notifier.post(team_id, channel_id, reply, key)
@@ -384,6 +385,15 @@ class Dispatcher:
             self._contexts[where] = RenderContext(
                 lang=lang, timezone=tz or self.default_timezone, now=self.clock.now()
             )
+
+
+def _local(when: datetime, timezone: str) -> str:
+    """'2026-03-04 09:00 (Europe/Paris)': the due time as the channel reads it."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return f"{when.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
 
 
 def _collapse_series(rows: list[Notification]) -> tuple[list[Notification], list[Notification]]:

@@ -529,17 +529,20 @@ def snooze(ctx: Ctx, rest: str) -> list[Reply]:
 # -- buttons -------------------------------------------------------------------------
 
 
+def _already_closed(ctx: Ctx, m: Milestone) -> list[Reply]:
+    status = ctx.t(f"plan.status.{m.status}")
+    return [
+        Reply(
+            text=ctx.t("plan.already_closed", number=m.number, status=status),
+            visibility=Visibility.EPHEMERAL,
+        )
+    ]
+
+
 def done_action(ctx: Ctx, value: str) -> list[Reply]:
     m = find(ctx, value)
-    if m.status != TODO:
-        return [
-            Reply(
-                text=ctx.t(
-                    "plan.already_closed", number=m.number, status=ctx.t(f"plan.status.{m.status}")
-                ),
-                visibility=Visibility.EPHEMERAL,
-            )
-        ]
+    if m.status != TODO:  # a button on an old ping
+        return _already_closed(ctx, m)
     set_status(ctx, m, DONE)
     return [
         Reply(text=ctx.t("plan.done", number=m.number, title=m.title, user=f"<@{ctx.user.id}>"))
@@ -549,15 +552,8 @@ def done_action(ctx: Ctx, value: str) -> list[Reply]:
 def snooze_action(ctx: Ctx, value: str) -> list[Reply]:
     number, _, days = value.partition(":")
     m = find(ctx, number)
-    if m.status != TODO:
-        return [
-            Reply(
-                text=ctx.t(
-                    "plan.already_closed", number=m.number, status=ctx.t(f"plan.status.{m.status}")
-                ),
-                visibility=Visibility.EPHEMERAL,
-            )
-        ]
+    if m.status != TODO:  # a button on an old ping
+        return _already_closed(ctx, m)
     today = local_today(ctx.now, reminders.ctx_zone(ctx))
     return snooze_until(ctx, m, today + timedelta(days=parse_number(days or "1")))
 
