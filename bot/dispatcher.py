@@ -12,8 +12,9 @@ batch of due rows in a short transaction, hands them off, and marks them:
   message, rendered at send time by `registry.renderers[kind]` and posted
   through the platform's `Notifier`. A worker never posts rows it no longer
   holds: after its lease ran out it stops and leaves them to the next claim.
-- **Mark.** Right after each post, one short transaction marks its rows
-  `sent` (only if still held by this worker).
+- **Mark.** Right after each post its rows are marked `sent` (only if still
+  held by this worker) on a connection of its own, committed in chunks of at
+  most `MARK_CHUNK_ROWS` rows or `MARK_CHUNK_SECONDS` (every message on SQLite).
 
 Failures: a post that raises puts its rows back to `pending` with a retry
 time (exponential backoff from `RETRY_BASE` to `RETRY_MAX`, kept in
@@ -30,8 +31,9 @@ Late policy (after downtime, or a backlog):
 - a renderer may return no message when the reason for a row is gone (the
   milestone was done meanwhile): the row is marked `sent` with no message.
 
-The window between a successful post and the commit that marks it sent is the
-one place a crash can duplicate a message: if the process dies there, the
+The window between a successful post and the commit that marks it sent (at
+most `MARK_CHUNK_SECONDS`) is the one place a crash can duplicate a message:
+if the process dies there, the
 lease expires and another dispatcher posts the same rows again. Slack has no
 idempotency key for `chat.postMessage`; Discord's `enforce_nonce` (the
 idempotency key passed to `Notifier.post`) closes it for channel messages.
@@ -42,6 +44,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -67,6 +70,9 @@ LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 5
 RETRY_BASE = timedelta(seconds=30)
 RETRY_MAX = timedelta(hours=1)
+# Posted rows are marked sent in chunks at most this big or this old (see `_Marks`).
+MARK_CHUNK_ROWS = 200
+MARK_CHUNK_SECONDS = 0.05
 # Past this delay a notification is sent marked as late rather than silently.
 LATE_AFTER = timedelta(minutes=5)
 
@@ -206,7 +212,13 @@ class Dispatcher:
         # One connection for the whole batch: a commit would otherwise hand it
         # back to the pool and the next query would check one out (and ping it).
         engine = self.session_factory.kw["bind"]
-        with engine.connect() as conn, self.session_factory(bind=conn) as session:
+        with (
+            engine.connect() as conn,
+            engine.connect() as mark_conn,
+            self.session_factory(bind=conn) as session,
+            self.session_factory(bind=mark_conn) as mark_session,
+        ):
+            marks = _Marks(self, mark_session)
             rows = list(
                 session.exec(
                     select(Notification)
@@ -236,19 +248,24 @@ class Dispatcher:
                 groups[
                     (row.platform, row.team_id, row.channel_id, row.kind, key, row.due_at)
                 ].append(row)
-            self._load_contexts(session, {(k[0], k[1], k[2]) for k in groups})
-            for (platform, team_id, channel_id, kind, _, _), group in groups.items():
-                if self._lease_lost(group):
-                    log.warning(
-                        "lease lost on %d notifications; leaving them to the next claim", len(group)
-                    )
-                    break
-                where = (platform, team_id, channel_id)
-                sent, late = self._send_group(session, kind, group, contexts[where])
-                result.messages += 1 if sent else 0
-                result.sent += len(group) if sent else 0
-                result.failed += 0 if sent else len(group)
-                result.late += len(group) if sent and late else 0
+            try:
+                self._load_contexts(session, {(k[0], k[1], k[2]) for k in groups})
+                for (platform, team_id, channel_id, kind, _, _), group in groups.items():
+                    if self._lease_lost(group):
+                        log.warning(
+                            "lease lost on %d notifications; leaving them to the next claim",
+                            len(group),
+                        )
+                        break
+                    where = (platform, team_id, channel_id)
+                    sent, late = self._send_group(session, marks, kind, group, contexts[where])
+                    result.messages += 1 if sent else 0
+                    result.sent += len(group) if sent else 0
+                    result.failed += 0 if sent else len(group)
+                    result.late += len(group) if sent and late else 0
+            finally:
+                # Posted is posted: never let a later error roll these marks back.
+                marks.flush()
         return result
 
     def _lease_lost(self, group: Sequence[Notification]) -> bool:
@@ -256,7 +273,12 @@ class Dispatcher:
         return any(n.lease_until is None or n.lease_until <= now for n in group)
 
     def _send_group(
-        self, session: Session, kind: str, group: list[Notification], ctx: RenderContext
+        self,
+        session: Session,
+        marks: _Marks,
+        kind: str,
+        group: list[Notification],
+        ctx: RenderContext,
     ) -> tuple[bool, bool]:
         now = self.clock.now()
         renderer = self.registry.renderers.get(kind)
@@ -289,8 +311,7 @@ class Dispatcher:
             )
             self._fail(session, attempts, str(exc))
             return False, late
-        self._mark(session, ids, SENT, message_ref=ref, late=late, sent_at=now)
-        session.commit()
+        marks.add(ids, message_ref=ref, late=late, sent_at=now)
         return True, late
 
     def _mark(
@@ -385,6 +406,42 @@ class Dispatcher:
             self._contexts[where] = RenderContext(
                 lang=lang, timezone=tz or self.default_timezone, now=self.clock.now()
             )
+
+
+class _Marks:
+    """Marks posted rows `sent` on a connection of their own, committing in small chunks.
+
+    A commit per message would cap hand-off at the database's commit rate; a
+    chunk is committed once it holds `MARK_CHUNK_ROWS` rows or its first post
+    is `MARK_CHUNK_SECONDS` old, so the post-to-commit window stays that short.
+    With a real platform (tens of milliseconds per post) that is one message per
+    commit. SQLite commits every message: its one writer must not wait on us.
+    """
+
+    def __init__(self, dispatcher: Dispatcher, session: Session) -> None:
+        self.dispatcher = dispatcher
+        self.session = session
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        self.max_rows = 1 if sqlite else MARK_CHUNK_ROWS
+        self.rows = 0
+        self.since = 0.0
+
+    def add(
+        self, ids: Sequence[int | None], *, message_ref: str | None, late: bool, sent_at: datetime
+    ) -> None:
+        if self.rows == 0:
+            self.since = time.monotonic()
+        self.dispatcher._mark(
+            self.session, ids, SENT, message_ref=message_ref, late=late, sent_at=sent_at
+        )
+        self.rows += len(ids)
+        if self.rows >= self.max_rows or time.monotonic() - self.since >= MARK_CHUNK_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            self.session.commit()
+            self.rows = 0
 
 
 def _local(when: datetime, timezone: str) -> str:
