@@ -4,7 +4,8 @@
 default policy (D-7, D-2, the day at 09:00 local, then daily overdue; owners
 deliver on time, so no overdue ping is due). Prints
 the time to plan every ping, then the claim-and-hand-off rate of one and of
-three concurrent dispatchers walking a fixed clock day by day across the
+three concurrent dispatchers (separate processes, as separate instances
+would be) walking a fixed clock day by day across the
 plan (the platform call is an in-process recording notifier), with the
 duplicate and lost counts (both must be 0).
 
@@ -15,6 +16,7 @@ dropped afterwards; skips cleanly when the server is not reachable.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import random
 import statistics
@@ -25,6 +27,7 @@ import uuid
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -122,11 +125,20 @@ def seed(engine: Engine, now: datetime) -> list[tuple[Partnership, list[Mileston
     return out
 
 
-def run(
-    engine: Engine, workers: int, carried: dict[int, list[int]]
-) -> tuple[float, list[int], int]:
-    """Walk the clock day by day; return (seconds dispatching, rows posted, rows due)."""
-    clock = FixedClock(START)
+def steps() -> list[datetime]:
+    """Daily wake-ups at 15:00 UTC: past 09:00 in Paris, New York and UTC, same local date."""
+    end = datetime.combine(FIRST_DUE + timedelta(days=SPREAD_DAYS + 1), datetime.min.time(), UTC)
+    day, out = START.replace(hour=15), []
+    while day < end:
+        out.append(day)
+        day += timedelta(days=1)
+    return out
+
+
+def worker(url: str, index: int, start: Any, done: Any, results: Any) -> None:
+    """One dispatcher process (a separate instance), walking the same clock."""
+    engine = db.make_engine(url)
+    carried: dict[int, list[int]] = {}
     registry = build_registry()
     original = registry.renderers[reminders.KIND]
 
@@ -137,18 +149,35 @@ def run(
         return reply
 
     registry.renderers[reminders.KIND] = recording
-    notifiers = [RecordingNotifier(carried) for _ in range(workers)]
-    factory = db.make_session_factory(engine)
-    dispatchers = [
-        Dispatcher(factory, registry, clock, {"console": n}, batch_size=500, name=f"w{i}")
-        for i, n in enumerate(notifiers)
-    ]
-    elapsed = 0.0
-    end = datetime.combine(FIRST_DUE + timedelta(days=SPREAD_DAYS + 1), datetime.min.time(), UTC)
-    # 15:00 UTC: past 09:00 in Paris, New York and UTC, on the same local date.
-    day = START.replace(hour=15)
-    while day < end:
+    notifier = RecordingNotifier(carried)
+    clock = FixedClock(START)
+    dispatcher = Dispatcher(
+        db.make_session_factory(engine),
+        registry,
+        clock,
+        {"console": notifier},
+        batch_size=500,
+        name=f"w{index}",
+    )
+    for day in steps():
         clock.set(day)
+        start.wait()
+        dispatcher.run_once()
+        done.wait()
+    results.put(notifier.sent)
+    engine.dispose()
+
+
+def run(url: str, engine: Engine, workers: int) -> tuple[float, list[int], int]:
+    """Walk the clock day by day; return (seconds dispatching, rows posted, rows due)."""
+    mp = multiprocessing.get_context("spawn")
+    start, done, results = mp.Barrier(workers + 1), mp.Barrier(workers + 1), mp.Queue()
+    procs = [mp.Process(target=worker, args=(url, i, start, done, results)) for i in range(workers)]
+    for proc in procs:
+        proc.start()
+    factory = db.make_session_factory(engine)
+    elapsed = 0.0
+    for day in steps():
         with factory() as s:
             # Owners deliver on time: the milestones due before today are done.
             s.execute(
@@ -157,28 +186,20 @@ def run(
                 .values(status="done")
             )
             s.commit()
-        barrier = threading.Barrier(workers + 1)
-
-        def work(d: Dispatcher, b: threading.Barrier = barrier) -> None:
-            b.wait()
-            d.run_once()
-
-        threads = [threading.Thread(target=work, args=(d,)) for d in dispatchers]
-        for th in threads:
-            th.start()
-        barrier.wait()
+        start.wait()
         t0 = time.perf_counter()
-        for th in threads:
-            th.join()
+        done.wait()
         elapsed += time.perf_counter() - t0
-        day += timedelta(days=1)
+    posted = [i for _ in procs for i in results.get()]
+    for proc in procs:
+        proc.join()
     with factory() as s:
         due = s.exec(
             select(func.count())
             .select_from(Notification)
-            .where(Notification.due_at <= clock.now(), Notification.status != "cancelled")
+            .where(Notification.due_at <= steps()[-1], Notification.status != "cancelled")
         ).one()
-    return elapsed, [i for n in notifiers for i in n.sent], int(due)
+    return elapsed, posted, int(due)
 
 
 def reset(engine: Engine) -> None:
@@ -240,10 +261,10 @@ def main() -> int:
             f"{statistics.median(timings) * 1000:.1f} ms, "
             f"p99 {sorted(timings)[int(len(timings) * 0.99)] * 1000:.1f} ms)"
         )
-        carried: dict[int, list[int]] = {}
-        report("1 dispatcher", *run(engine, 1, carried))
+        url = f"{URL}{sep}options=-csearch_path%3D{schema}"
+        report("1 dispatcher", *run(url, engine, 1))
         reset(engine)
-        report("3 dispatchers", *run(engine, 3, carried))
+        report("3 dispatchers (3 processes)", *run(url, engine, 3))
     finally:
         engine.dispose()
         with admin.begin() as conn:

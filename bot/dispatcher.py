@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import text, tuple_, update
+from sqlalchemy import bindparam, text, tuple_, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
@@ -131,6 +131,7 @@ class Dispatcher:
         self.batch_size = batch_size
         self.name = name or worker_id()
         self.lease = lease
+        self._sqlite = session_factory.kw["bind"].dialect.name == "sqlite"
         # Channel language and zone, read once per pass.
         self._contexts: dict[tuple[str, str, str], RenderContext] = {}
 
@@ -293,8 +294,8 @@ class Dispatcher:
             if renderer is None:
                 raise LookupError(f"no renderer for notification kind {kind!r}")
             reply = renderer(session, group, RenderContext(ctx.lang, ctx.timezone, now))
-            # End the read transaction before posting: on SQLite it holds the write lock.
-            session.commit()
+            if self._sqlite:  # its transactions hold the write lock: never across a post
+                session.commit()
             if reply is not None:
                 if late:
                     note = i18n.Translator(ctx.lang)(
@@ -325,10 +326,6 @@ class Dispatcher:
         sent_at: datetime | None = None,
         last_error: str | None = None,
     ) -> None:
-        if session.get_bind().dialect.name == "postgresql":
-            # A mark lost to a database crash (not an app crash) means at worst a
-            # resend, never a lost ping: no need to wait for the WAL flush.
-            session.execute(text("SET LOCAL synchronous_commit TO OFF"))
         values: dict[str, object] = {"status": status, "lease_until": None}
         if status == SENT:
             values.update(sent_at=sent_at, late=late, message_ref=message_ref)
@@ -423,25 +420,52 @@ class _Marks:
         self.session = session
         sqlite = session.get_bind().dialect.name == "sqlite"
         self.max_rows = 1 if sqlite else MARK_CHUNK_ROWS
-        self.rows = 0
+        self.pending: list[dict[str, object]] = []
         self.since = 0.0
 
     def add(
         self, ids: Sequence[int | None], *, message_ref: str | None, late: bool, sent_at: datetime
     ) -> None:
-        if self.rows == 0:
+        if not self.pending:
             self.since = time.monotonic()
-        self.dispatcher._mark(
-            self.session, ids, SENT, message_ref=message_ref, late=late, sent_at=sent_at
+        self.pending.extend(
+            {"row_id": i, "ref": message_ref, "is_late": late, "at": sent_at}
+            for i in ids
+            if i is not None
         )
-        self.rows += len(ids)
-        if self.rows >= self.max_rows or time.monotonic() - self.since >= MARK_CHUNK_SECONDS:
+        if (
+            len(self.pending) >= self.max_rows
+            or time.monotonic() - self.since >= MARK_CHUNK_SECONDS
+        ):
             self.flush()
 
     def flush(self) -> None:
-        if self.rows:
-            self.session.commit()
-            self.rows = 0
+        if not self.pending:
+            return
+        table = Notification.__table__  # type: ignore[attr-defined]
+        if self.session.get_bind().dialect.name == "postgresql":
+            # A mark lost to a database crash (not an app crash) means at worst a
+            # resend, never a lost ping: no need to wait for the WAL flush.
+            self.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        # One executemany for the chunk: only rows this worker still holds.
+        self.session.execute(
+            table.update()
+            .where(
+                table.c.id == bindparam("row_id"),
+                table.c.claimed_by == self.dispatcher.name,
+                table.c.status == CLAIMED,
+            )
+            .values(
+                status=SENT,
+                lease_until=None,
+                sent_at=bindparam("at"),
+                late=bindparam("is_late"),
+                message_ref=bindparam("ref"),
+            ),
+            self.pending,
+        )
+        self.session.commit()
+        self.pending = []
 
 
 def _local(when: datetime, timezone: str) -> str:

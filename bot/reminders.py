@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import update
+from sqlalchemy import tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -263,6 +263,59 @@ def _remember_zone(session: Session, partnership: Partnership, tz: str, now: dat
     session.flush()
 
 
+def _settings_of(
+    session: Session, partnership_ids: set[int]
+) -> dict[int, tuple[Partnership, Policy, ZoneInfo]]:
+    """Each partnership with its policy and zone, in four queries for any number."""
+    if not partnership_ids:
+        return {}
+    partnerships = list(
+        session.exec(select(Partnership).where(col(Partnership.id).in_(partnership_ids)))
+    )
+    keys = [(p.platform, p.team_id, p.channel_id) for p in partnerships]
+    channels = {
+        (c.platform, c.team_id, c.channel_id): c
+        for c in session.exec(
+            select(Channel).where(
+                tuple_(Channel.platform, Channel.team_id, Channel.channel_id).in_(keys)
+            )
+        )
+    }
+    teams = {
+        (t.platform, t.team_id): t
+        for t in session.exec(
+            select(Team).where(tuple_(Team.platform, Team.team_id).in_(list({k[:2] for k in keys})))
+        )
+    }
+    policies = {
+        (r.platform, r.team_id, r.channel_id): r
+        for r in session.exec(
+            select(ReminderPolicy).where(
+                tuple_(
+                    ReminderPolicy.platform, ReminderPolicy.team_id, ReminderPolicy.channel_id
+                ).in_(keys)
+            )
+        )
+    }
+    out: dict[int, tuple[Partnership, Policy, ZoneInfo]] = {}
+    for p, key in zip(partnerships, keys, strict=True):
+        row = policies.get(key)
+        policy = (
+            Policy(tuple(row.days_before), row.at, row.overdue_daily, row.timezone)
+            if row
+            else Policy()
+        )
+        channel, team = channels.get(key), teams.get(key[:2])
+        name = (
+            (channel.timezone if channel else None)
+            or (team.timezone if team else None)
+            or policy.timezone
+            or "UTC"
+        )
+        out[p.id or 0] = (p, policy, zone(name))
+    return out
+
+
 def sweep_overdue(session: Session, now: datetime) -> None:
     """`before_dispatch` hook: create today's overdue ping of every late milestone.
 
@@ -279,20 +332,12 @@ def sweep_overdue(session: Session, now: datetime) -> None:
             | (col(Milestone.overdue_through) <= utc_today),
         )
     ).all()
-    cache: dict[int, tuple[Partnership, Policy, ZoneInfo]] = {}
+    cache = _settings_of(session, {m.partnership_id for m in candidates})
     rows: list[dict[str, object]] = []
     swept: dict[date, list[int]] = {}
     for m in candidates:
-        if m.partnership_id not in cache:
-            partnership = session.get(Partnership, m.partnership_id)
-            if partnership is None or partnership.team_id != m.team_id:
-                continue
-            policy = policy_for(session, partnership)
-            cache[m.partnership_id] = (
-                partnership,
-                policy,
-                zone(zone_name(session, partnership, policy.timezone)),
-            )
+        if m.partnership_id not in cache or cache[m.partnership_id][0].team_id != m.team_id:
+            continue
         partnership, policy, tz = cache[m.partnership_id]
         today = local_today(now, tz)
         if today <= m.due_date or (m.overdue_through is not None and m.overdue_through >= today):
