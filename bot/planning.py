@@ -585,7 +585,7 @@ def export_reply(ctx: Ctx, rest: str) -> list[Reply]:
 def digest_section(
     session: Session, partnership: Partnership, week: DigestWeek, rctx: RenderContext
 ) -> list[str]:
-    """Milestones due next week and those overdue, for the weekly digest."""
+    """Milestones overdue and due the week after the digest's, as one digest section."""
     t = Translator(rctx.lang)
     tz = reminders.zone(rctx.timezone)
     now = rctx.now if isinstance(rctx.now, datetime) else week.end
@@ -602,12 +602,14 @@ def digest_section(
     upcoming = [m for m in rows if start <= m.due_date < end and m.due_date >= today]
     if not overdue and not upcoming:
         return []
+    # One section (title and lines), as the digest shows each section as a block.
     lines = [t("plan.digest.title")]
     for label, group in (("plan.digest.overdue", overdue), ("plan.digest.next_week", upcoming)):
         if group:
             lines.append(t(label, count=len(group)))
             lines.extend(
-                t(
+                "• "
+                + t(
                     "plan.digest.item",
                     number=m.number,
                     title=m.title,
@@ -616,4 +618,4 @@ def digest_section(
                 )
                 for m in group
             )
-    return lines
+    return ["\n".join(lines)]
