@@ -15,8 +15,7 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from adapters import discord_adapter
-from bot import kpi_cli
-from bot import matching
+from bot import kpi_cli, matching, plan_files
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.contract import add_cli as add_contract_cli
@@ -78,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     discord_adapter.add_cli(sub)
     kpi_cli.add_cli(sub)
     matching.add_cli(sub)
+    plan_files.add_cli(sub)
     return parser
 
 

@@ -296,7 +296,7 @@ class Core:
     def _error_reply(ctx: Ctx, err: UserError, spec: CommandSpec | None) -> Reply:
         text = ctx.t(err.key, **err.params)
         footer = None
-        if spec is not None and err.key.startswith("errors.") and spec.available:
+        if spec is not None and err.key.startswith("errors."):
             footer = ctx.t("errors.usage_hint", usage=ctx.t(spec.usage_key))
         return Reply(
             text=f"⚠️ {text}",

@@ -87,6 +87,7 @@ def register(registry: Registry) -> None:
 
     registry.add_renderer(KIND, render)
     registry.before_dispatch.append(ensure_digest_rows)
+    registry.add_accord_subcommand(("digest", "bilan"), configure)
 
 
 # -- the schedule ------------------------------------------------------------------

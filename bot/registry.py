@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 CommandHandler = Callable[["Ctx"], "list[Reply]"]
 ActionHandler = Callable[["Ctx", str], "list[Reply]"]
+# A `/accord <name> …` setting owned by a capability: (ctx, rest of the text) -> replies.
+AccordSubcommand = Callable[["Ctx", str], "list[Reply]"]
 # Builds the message for due notifications of one kind in one channel, at send time.
 NotificationRenderer = Callable[["Session", "list[Notification]", "RenderContext"], "Reply | None"]
 # Runs at the start of every dispatch pass, in its own transaction, to make sure the
@@ -59,7 +61,6 @@ class CommandSpec:
     summary_key: str
     usage_key: str
     options: Mapping[str, OptionKind] = field(default_factory=dict)
-    available: bool = True
 
 
 @dataclass(slots=True)
@@ -70,9 +71,11 @@ class Registry:
     # Parts other capabilities add to the weekly digest (decisions, milestones...).
     digest_sections: list[DigestSection] = field(default_factory=list)
     before_dispatch: list[BeforeDispatch] = field(default_factory=list)
+    # `/accord <word> …` settings other capabilities add (`/accord reminders`).
+    accord_subcommands: dict[str, AccordSubcommand] = field(default_factory=dict)
 
     def add_command(self, spec: CommandSpec) -> None:
-        if spec.name in self.commands and self.commands[spec.name].available:
+        if spec.name in self.commands:
             raise ValueError(f"command /{spec.name} registered twice")
         self.commands[spec.name] = spec
 
@@ -81,6 +84,12 @@ class Registry:
         if action_id in self.actions:
             raise ValueError(f"action {action_id} registered twice")
         self.actions[action_id] = handler
+
+    def add_accord_subcommand(self, names: tuple[str, ...], handler: AccordSubcommand) -> None:
+        for name in names:
+            if name in self.accord_subcommands:
+                raise ValueError(f"/accord {name} registered twice")
+            self.accord_subcommands[name] = handler
 
     def add_renderer(self, kind: str, renderer: NotificationRenderer) -> None:
         if kind in self.renderers:
@@ -94,32 +103,15 @@ class Registry:
         return self.actions.get(action_id) or self.actions.get(action_id.split(":", 1)[0])
 
 
-def _not_available(name: str) -> CommandSpec:
-    from bot.errors import UserError
-
-    def handler(ctx: Ctx) -> list[Reply]:
-        raise UserError("errors.not_available", command=f"/{name}")
-
-    return CommandSpec(
-        name=name,
-        handler=handler,
-        summary_key=f"help.summary.{name}",
-        usage_key=f"help.usage.{name}",
-        available=False,
-    )
-
-
 def build_registry() -> Registry:
-    from bot import contract, decisions, kpi, matching, settings
+    from bot import contract, decisions, kpi, matching, planning, settings
 
     registry = Registry()
-    settings.register(registry)
+    # The order is the order of `/accord help`.
     decisions.register(registry)
-    contract.register(registry)
+    planning.register(registry)
+    matching.register(registry)  # /match and /partner
     kpi.register(registry)  # also /digest, the digest renderer and its scheduling hook
-    matching.register(registry)
-    # Capabilities still to come answer "not available yet" until they land.
-    for name in ("plan", "match", "kpi", "digest", "contract"):
-        if name not in registry.commands:
-            registry.add_command(_not_available(name))
+    contract.register(registry)
+    settings.register(registry)
     return registry

@@ -41,10 +41,8 @@ def accord(ctx: Ctx) -> list[Reply]:
         return link_channel(ctx, rest)
     if sub in ("party", "partie", "company", "entreprise"):
         return party(ctx, rest)
-    if sub in ("digest", "bilan"):
-        from bot.digest import configure
-
-        return configure(ctx, rest)
+    if (extra := ctx.registry.accord_subcommands.get(sub)) is not None:
+        return extra(ctx, rest)
     raise UserError("accord.errors.unknown_subcommand", sub=sub)
 
 
@@ -57,7 +55,6 @@ def help_reply(ctx: Ctx, topic: str) -> list[Reply]:
         return command_help(ctx, spec)
     items = [
         f"/{spec.name} — {ctx.t(spec.summary_key)}"
-        + ("" if spec.available else f" ({ctx.t('help.not_available_marker')})")
         for spec in ctx.registry.commands.values()
     ]
     return [
@@ -75,9 +72,7 @@ def command_help(ctx: Ctx, spec: CommandSpec) -> list[Reply]:
     return [
         Reply(
             title=f"/{spec.name} — {ctx.t(spec.summary_key)}",
-            text=ctx.t(spec.usage_key) if spec.available else ctx.t(
-                "errors.not_available", command=f"/{spec.name}"
-            ),
+            text=ctx.t(spec.usage_key),
             visibility=Visibility.EPHEMERAL,
         )
     ]

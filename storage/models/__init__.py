@@ -21,6 +21,7 @@ from storage.models.kpi import (
 )
 from storage.models.matching import PartnerContact, PartnerProfile
 from storage.models.notifications import Notification
+from storage.models.planning import Milestone, ReminderPolicy
 from storage.models.tenancy import (
     Channel,
     Counter,
@@ -45,6 +46,7 @@ __all__ = [
     "KpiToken",
     "Member",
     "Metric",
+    "Milestone",
     "Notification",
     "Objective",
     "PartnerContact",
@@ -53,5 +55,6 @@ __all__ = [
     "Party",
     "PartyMember",
     "ProcessedRequest",
+    "ReminderPolicy",
     "Team",
 ]

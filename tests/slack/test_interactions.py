@@ -51,18 +51,18 @@ def test_every_core_command_has_a_listener_and_a_manifest_entry(app: App) -> Non
     assert re.findall(r"- ([\w:.]+)", bot_scopes) == list(BOT_SCOPES)
 
 
-def test_a_command_not_built_yet_answers_not_available_ephemerally(app: App) -> None:
+def test_bad_input_answers_a_private_error_and_posts_nothing(app: App) -> None:
     async def scenario() -> None:
         async with running(app) as r:
             payload = {
                 **fixture("slash_command", r.fake),
-                "command": "/plan",
-                "text": "add kickoff",
+                "command": "/decide",
+                "text": "--frobnicate kickoff",
             }
             await r.command(payload)
             [answer] = await r.fake.wait_calls("/response/slash1")
             assert answer.body["response_type"] == "ephemeral"
-            assert "/plan is not available yet" in answer.body["text"]
+            assert "Unknown option --frobnicate" in answer.body["text"]
             assert r.fake.calls("chat.postMessage") == []
 
     asyncio.run(scenario())
