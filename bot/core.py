@@ -93,7 +93,8 @@ class Core:
         def run(ctx: Ctx) -> list[Reply]:
             if spec is None:
                 raise UserError("errors.unknown_command", command=f"/{command.name}")
-            if command.text.strip().lower() in HELP_WORDS:
+            # `/accord help` is the general help, answered by /accord itself.
+            if command.text.strip().lower() in HELP_WORDS and spec.name != "accord":
                 from bot.settings import command_help
 
                 return command_help(ctx, spec)

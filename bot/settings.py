@@ -111,7 +111,7 @@ def set_language(ctx: Ctx, arg: str) -> list[Reply]:
     ctx.channel.locale = lang
     ctx.session.add(ctx.channel)
     t = Translator(lang)  # answer in the new language
-    return [Reply(text=t("accord.lang_set", lang=t(f"accord.lang_name.{lang}")))]
+    return [Reply(text=t("accord.lang_set", lang=t(f"accord.lang_name.{lang}")), lang=lang)]
 
 
 def set_timezone(ctx: Ctx, arg: str) -> list[Reply]:

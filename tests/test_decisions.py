@@ -198,3 +198,13 @@ def test_console_conversation_between_two_companies(console: ConsoleAdapter) -> 
     )
     assert "Decided by: @alice (Acme)" in out
     assert "Participants: @bob (Beta)" in out
+
+
+def test_help_lists_every_command_and_help_per_command(app: App) -> None:
+    [general] = run(app, "help", name="accord").replies
+    assert [item.split(" — ")[0] for item in general.items] == [
+        "/decide", "/decisions", "/plan", "/match", "/partner", "/kpi", "/digest", "/contract",
+        "/accord",
+    ]
+    [one] = run(app, "aide", name="decide", locale="fr").replies
+    assert one.title and one.title.startswith("/decide — ") and "--supersedes" in one.text

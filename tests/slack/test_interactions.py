@@ -44,7 +44,9 @@ def test_every_core_command_has_a_listener_and_a_manifest_entry(app: App) -> Non
     assert (
         in_manifest
         == set(app.registry.commands)
-        == {"decide", "decisions", "match", "partner", "plan", "kpi", "digest", "contract", "accord"}
+        == {
+            "decide", "decisions", "match", "partner", "plan", "kpi", "digest", "contract", "accord"
+        }
     )
     assert "callback_id: accord_log_decision" in manifest and "app_home_opened" in manifest
     bot_scopes = manifest.split("    bot:\n", 1)[1].split("settings:", 1)[0]
