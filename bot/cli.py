@@ -42,7 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="accord", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="accord", description="Accord, the shared decision channel of business partnerships."
+    )
     sub = parser.add_subparsers(metavar="command")
 
     run = sub.add_parser("run", help="start every configured adapter (the console if none)")

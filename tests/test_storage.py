@@ -135,3 +135,13 @@ def test_a_write_conflict_gets_a_clear_error(app: App) -> None:
     )
     [error] = outcome.replies
     assert error.is_error and "at the same moment" in error.text
+
+
+def test_migrations_have_a_single_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from storage.db import MIGRATIONS_DIR
+
+    cfg = db.alembic_config(db.make_engine("sqlite:///:memory:"))
+    assert cfg.get_main_option("script_location") == str(MIGRATIONS_DIR)
+    assert ScriptDirectory.from_config(cfg).get_heads() == ["0600"]
