@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from adapters import discord_adapter
 from bot import kpi_cli, matching, plan_files
 from bot.app import App, build_app
+from bot.cli_args import group, tenant_args
 from bot.config import Settings
 from bot.contract import add_cli as add_contract_cli
 from bot.i18n import translator
@@ -63,10 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade = db_sub.add_parser("upgrade", help="apply migrations")
     upgrade.set_defaults(func=cmd_db_upgrade)
 
-    export = sub.add_parser("export", help="write data to stdout")
-    export_sub = export.add_subparsers(metavar="what")
+    export_sub = group(sub, "export", "write data to stdout")
     decisions = export_sub.add_parser("decisions", help="the decision log")
-    _tenant_args(decisions)
+    tenant_args(decisions)
     decisions.add_argument("--channel", help="one partnership's shared channel (default: all)")
     decisions.add_argument("--format", choices=("csv", "md", "json"), default="md")
     decisions.add_argument("--lang", default="en")
@@ -81,11 +81,6 @@ def build_parser() -> argparse.ArgumentParser:
     matching.add_cli(sub)
     plan_files.add_cli(sub)
     return parser
-
-
-def _tenant_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--platform", default="console", help="console, slack or discord")
-    parser.add_argument("--team", default="local", help="workspace, guild or console team id")
 
 
 # -- commands -----------------------------------------------------------------

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from bot.app import App, build_app
+from bot.cli_args import group
 from bot.config import Settings
 from bot.digest import preview
 from bot.i18n import translator
@@ -22,19 +23,6 @@ from bot.types import Tenant
 from storage.models import Team
 
 
-def _group(
-    subparsers: argparse._SubParsersAction, name: str, help_text: str
-) -> argparse._SubParsersAction:  # type: ignore[type-arg]
-    """The sub-commands of `accord <name>`, shared with other capabilities that add to it."""
-    parser = subparsers.choices.get(name)
-    if parser is None:
-        parser = subparsers.add_parser(name, help=help_text)
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return parser.add_subparsers(metavar="what")
-
-
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--channel", required=True, help="the partnership's shared channel id")
     parser.add_argument("--platform", default="console", help="console, slack or discord")
@@ -43,7 +31,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def add_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    importing = _group(subparsers, "import", "load data from files")
+    importing = group(subparsers, "import", "load data from files")
     kpi = importing.add_parser(
         "kpi",
         help="KPI points from a CSV file (columns: metric,value,date[,partner,channel,source,id])",
@@ -52,7 +40,7 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[typ
     _common(kpi)
     kpi.set_defaults(func=cmd_import_kpi)
 
-    digest = _group(subparsers, "digest", "the weekly KPI digest")
+    digest = group(subparsers, "digest", "the weekly KPI digest")
     show = digest.add_parser("preview", help="print a channel's digest as it would be posted now")
     _common(show)
     show.add_argument("--chart", type=Path, help="write the chart to this PNG file")

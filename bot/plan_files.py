@@ -25,6 +25,7 @@ from datetime import datetime, time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.cli_args import group, tenant_args
 from bot.dates import Due, format_offset, parse_due
 from bot.errors import UserError
 from bot.i18n import Translator, translator
@@ -230,30 +231,18 @@ def import_plan(
 # -- CLI ------------------------------------------------------------------------------
 
 
-def _child(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str
-) -> argparse._SubParsersAction[argparse.ArgumentParser]:
-    """The sub-command list under `accord <name>`, shared with other capabilities."""
-    parser = subparsers.choices.get(name) or subparsers.add_parser(name, help=help_text)
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return parser.add_subparsers(metavar="what")
-
-
 def add_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    imp = _child(subparsers, "import", "read data from a file").add_parser(
+    imp = group(subparsers, "import", "load data from files").add_parser(
         "plan", help="milestones from a CSV file (all or nothing)"
     )
     imp.add_argument("file", type=argparse.FileType("r", encoding="utf-8"))
-    exp = _child(subparsers, "export", "write data to stdout").add_parser(
+    exp = group(subparsers, "export", "write data to stdout").add_parser(
         "plan", help="a partnership's retroplanning as CSV or iCalendar"
     )
     exp.add_argument("--format", choices=FORMATS, default="csv")
     for parser in (imp, exp):
         parser.add_argument("--channel", required=True, help="the partnership's shared channel")
-        parser.add_argument("--platform", default="console", help="console, slack or discord")
-        parser.add_argument("--team", default="local", help="workspace, guild or console team id")
+        tenant_args(parser)
         parser.add_argument("--lang", default="en")
     imp.set_defaults(func=cmd_import)
     exp.set_defaults(func=cmd_export)

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from bot.cli_args import group, tenant_args
 from bot.i18n import translator
 
 if TYPE_CHECKING:
@@ -27,33 +28,11 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def _child(
-    subparsers: argparse._SubParsersAction, name: str, help_text: str
-) -> argparse._SubParsersAction:  # type: ignore[type-arg]
-    """The sub-commands of `accord <name>`, creating `name` if no capability has yet.
-
-    Several capabilities add `accord import ...` or `accord export ...`; argparse
-    refuses a second parser of the same name, so we share the first one.
-    """
-    parser = subparsers.choices.get(name)
-    if parser is None:
-        parser = subparsers.add_parser(name, help=help_text)
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    return parser.add_subparsers(metavar="what")
-
-
-def _tenant(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--platform", default="console", help="console, slack or discord")
-    parser.add_argument("--team", default="local", help="workspace, guild or console team id")
-
-
 def add_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    imports = _child(subparsers, "import", "read data from files")
+    imports = group(subparsers, "import", "read data from files")
     partners = imports.add_parser("partners", help="import a partner directory (CSV or JSON)")
     partners.add_argument("file", type=Path)
-    _tenant(partners)
+    tenant_args(partners)
     partners.add_argument(
         "--skip-invalid",
         action="store_true",
@@ -64,18 +43,18 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[typ
 
     profile = imports.add_parser("profile", help="import the team's own profile (CSV or JSON)")
     profile.add_argument("file", type=Path)
-    _tenant(profile)
+    tenant_args(profile)
     profile.add_argument("--lang", default="en")
     profile.set_defaults(func=cmd_import_profile)
 
-    exports = _child(subparsers, "export", "write data to stdout")
+    exports = group(subparsers, "export", "write data to stdout")
     export = exports.add_parser("partners", help="the partner directory, as CSV or JSON")
-    _tenant(export)
+    tenant_args(export)
     export.add_argument("--format", choices=("csv", "json"), default="csv")
     export.set_defaults(func=cmd_export_partners)
 
     demo = subparsers.add_parser("demo", help="load the demo partner directory (fictional)")
-    _tenant(demo)
+    tenant_args(demo)
     demo.set_defaults(func=cmd_demo)
 
 
