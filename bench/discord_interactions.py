@@ -21,7 +21,6 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 from nacl.signing import SigningKey
-from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -29,12 +28,11 @@ from adapters.discord_adapter import INTERACTIONS_PATH, interactions_handler  # 
 from adapters.discord_interactions import InteractionService  # noqa: E402
 from adapters.discord_render import render  # noqa: E402
 from adapters.discord_rest import DiscordRest  # noqa: E402
+from bench._common import pg_schema, postgres_reachable  # noqa: E402
 from bot.app import build_app  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.types import Button, Reply, ReplyField  # noqa: E402
-from storage import db  # noqa: E402
 
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SEQUENTIAL = 300
 CONCURRENT = 300
 PARALLEL = 16
@@ -156,22 +154,11 @@ def main() -> None:
     bench_render()
     with tempfile.TemporaryDirectory() as tmp:
         asyncio.run(measure(f"sqlite:///{tmp}/bench.db"))
-    try:
-        admin = db.make_engine(PG_URL)
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception:
+    if not postgres_reachable():
         print("  postgresql: not reachable, skipped")
         return
-    schema = f"bench_discord_{uuid.uuid4().hex[:8]}"
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        asyncio.run(measure(f"{PG_URL}?options=-csearch_path%3D{schema}"))
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with pg_schema() as url:
+        asyncio.run(measure(url))
 
 
 if __name__ == "__main__":

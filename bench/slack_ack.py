@@ -21,15 +21,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
 
+from bench._common import pg_schema, postgres_reachable  # noqa: E402
 from bot.app import build_app  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from storage import db  # noqa: E402
 from tests.slack.fake_slack import FakeSlack  # noqa: E402
 from tests.slack.harness import fixture, form_body, running, signed_headers  # noqa: E402
 
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CONCURRENCY = 50
 ROUNDS = 3
 
@@ -116,35 +115,16 @@ async def load(url: str) -> None:
     print(f"  target p99 <= 300 ms: {target}")
 
 
-def pg_available() -> bool:
-    try:
-        engine = db.make_engine(PG_URL)
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-        return True
-    except Exception:
-        return False
-
-
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         print("Slack HTTP mode, SQLite:")
         asyncio.run(load(f"sqlite:///{tmp}/bench.db"))
-    if not pg_available():
+    if not postgres_reachable():
         print("PostgreSQL not reachable: skipped")
         return
-    schema = f"bench_slack_{uuid.uuid4().hex[:8]}"
-    admin = db.make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
+    with pg_schema() as url:
         print("Slack HTTP mode, PostgreSQL:")
-        asyncio.run(load(f"{PG_URL}?options=-csearch_path%3D{schema}"))
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+        asyncio.run(load(url))
 
 
 if __name__ == "__main__":
