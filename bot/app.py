@@ -61,5 +61,5 @@ def build_app(
         engine=engine,
         session_factory=db.make_session_factory(engine),
         clock=clock or SystemClock(),
-        registry=build_registry(),
+        registry=build_registry(settings.match_weights),
     )

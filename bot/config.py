@@ -15,6 +15,8 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="ACCORD_LOG_LEVEL")
     # How often the dispatcher wakes to send due pings and digests.
     dispatch_interval_seconds: float = Field(default=30.0, alias="ACCORD_DISPATCH_INTERVAL")
+    # Overrides of the matching weights, e.g. "audience=0.4,objectives=0.2".
+    match_weights: str = Field(default="", alias="ACCORD_MATCH_WEIGHTS")
     http_host: str = Field(default="127.0.0.1", alias="ACCORD_HTTP_HOST")
     http_port: int | None = Field(default=None, alias="ACCORD_HTTP_PORT")
 

@@ -103,14 +103,16 @@ class Registry:
         return self.actions.get(action_id) or self.actions.get(action_id.split(":", 1)[0])
 
 
-def build_registry() -> Registry:
+def build_registry(match_weights: str = "") -> Registry:
+    """Every capability, registered explicitly. `match_weights` is ACCORD_MATCH_WEIGHTS."""
     from bot import contract, decisions, kpi, matching, planning, settings
+    from bot.matching.weights import parse
 
     registry = Registry()
     # The order is the order of `/accord help`.
     decisions.register(registry)
     planning.register(registry)
-    matching.register(registry)  # /match and /partner
+    matching.register(registry, weights=parse(match_weights))  # /match and /partner
     kpi.register(registry)  # also /digest, the digest renderer and its scheduling hook
     contract.register(registry)
     settings.register(registry)

@@ -16,13 +16,14 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bot.matching.weights import Weights
     from bot.registry import Registry
 
 
-def register(registry: Registry) -> None:
+def register(registry: Registry, *, weights: Weights | None = None) -> None:
     from bot.matching.command import register as register_commands
 
-    register_commands(registry)
+    register_commands(registry, weights=weights)
 
 
 def add_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -17,7 +17,7 @@ from bot.matching import profiles as store
 from bot.matching.directory import IndexCache, load_demo
 from bot.matching.engine import Match, Note, Query, best_contact, rank
 from bot.matching.profiles import Contact, Profile, ProfileError
-from bot.matching.weights import Weights, from_env
+from bot.matching.weights import Weights
 from bot.parsing import split_first
 from bot.registry import CommandSpec, Registry
 from bot.types import Button, ButtonStyle, Reply, ReplyField, Visibility
@@ -77,7 +77,7 @@ PARTNER_OPTIONS = {
 
 def register(registry: Registry, *, weights: Weights | None = None) -> None:
     cache = IndexCache()
-    chosen = weights or from_env()
+    chosen = weights or Weights()
 
     def match_handler(ctx: Ctx) -> list[Reply]:
         return match(ctx, cache, chosen)

@@ -14,7 +14,6 @@ deployment with the environment variable `ACCORD_MATCH_WEIGHTS`, e.g.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, fields, replace
 
 # The score parts, in the order they are shown.
@@ -108,9 +107,8 @@ ROLE_KEYWORDS: tuple[tuple[str, float], ...] = (
 )
 
 
-def from_env(env: dict[str, str] | None = None) -> Weights:
+def parse(raw: str) -> Weights:
     """`ACCORD_MATCH_WEIGHTS=audience=0.4,objectives=0.2` over the defaults."""
-    raw = (env if env is not None else dict(os.environ)).get("ACCORD_MATCH_WEIGHTS", "")
     if not raw.strip():
         return Weights()
     known = {f.name: f.type for f in fields(Weights)}

@@ -8,7 +8,7 @@ import pytest
 
 from bot.matching.engine import Index, Normaliser, Query, best_contact, build_index, rank
 from bot.matching.profiles import Contact, Profile
-from bot.matching.weights import PARTS, Weights, from_env
+from bot.matching.weights import PARTS, Weights, parse
 
 OWN = Profile(
     name="Us",
@@ -157,10 +157,10 @@ def test_best_contact_is_the_partnerships_person() -> None:
 
 
 def test_weights_from_the_environment() -> None:
-    w = from_env({"ACCORD_MATCH_WEIGHTS": "audience=0.5, relevance=0"})
+    w = parse("audience=0.5, relevance=0")
     assert w.audience == 0.5 and w.relevance == 0 and w.culture == Weights().culture
     with pytest.raises(ValueError):
-        from_env({"ACCORD_MATCH_WEIGHTS": "charisma=1"})
+        parse("charisma=1")
 
 
 def test_empty_index_and_no_criteria() -> None:
