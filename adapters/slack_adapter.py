@@ -343,6 +343,7 @@ class SlackAdapter:
             Tenant(payloads.PLATFORM, team),
             user_id,
             self._lang(profile[1]),
+            self.app.clock.now(),
         )
         blocks: list[dict[str, Any]] = []
         for reply in replies:

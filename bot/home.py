@@ -1,22 +1,27 @@
 """The overview a user sees on a platform's home surface (Slack's App Home).
 
 Platform-neutral: the partnerships the user takes part in (a party member or
-a decision author), each with its latest decisions. Other capabilities
-(deadlines, KPI status) can add their lines here as they land.
+a decision author), each with its latest decisions, its next deadlines and
+where its decisive metrics stand.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
 from bot.decisions import recent
 from bot.i18n import Translator
+from bot.kpi_stats import format_number, progress, totals
 from bot.types import Reply, Tenant
-from storage.models import Decision, Partnership, PartyMember
+from storage.models import Decision, Milestone, Partnership, PartyMember
+from storage.models.planning import TODO
 
 MAX_PARTNERSHIPS = 10
 DECISIONS_PER_PARTNERSHIP = 3
+DEADLINES_PER_PARTNERSHIP = 3
 
 
 def partnerships_of(session: Session, tenant: Tenant, user_id: str) -> list[Partnership]:
@@ -44,8 +49,28 @@ def partnerships_of(session: Session, tenant: Tenant, user_id: str) -> list[Part
     )
 
 
+def next_deadlines(session: Session, tenant: Tenant, partnership: Partnership) -> list[Milestone]:
+    return list(
+        session.exec(
+            select(Milestone)
+            .where(
+                Milestone.platform == tenant.platform,
+                Milestone.team_id == tenant.team_id,
+                Milestone.partnership_id == partnership.id,
+                Milestone.status == TODO,
+            )
+            .order_by(col(Milestone.due_date), col(Milestone.number))
+            .limit(DEADLINES_PER_PARTNERSHIP)
+        ).all()
+    )
+
+
 def overview(
-    factory: sessionmaker[Session], tenant: Tenant, user_id: str, lang: str
+    factory: sessionmaker[Session],
+    tenant: Tenant,
+    user_id: str,
+    lang: str,
+    now: datetime | None = None,
 ) -> list[Reply]:
     """Read-only: one reply per partnership, or one saying there is none yet."""
     t = Translator(lang)
@@ -55,19 +80,54 @@ def overview(
             return [Reply(title=t("home.title"), text=t("home.empty"))]
         replies = [Reply(title=t("home.title"), text=t("home.intro", count=len(found)))]
         for partnership in found:
-            latest = recent(session, tenant, partnership, DECISIONS_PER_PARTNERSHIP)
-            items = [
-                t(
-                    "home.decision",
-                    number=d.number,
-                    text=d.text if len(d.text) <= 120 else d.text[:119] + "…",
-                )
-                for d in latest
-            ]
-            replies.append(
-                Reply(
-                    text=t("home.partnership", channel=f"<#{partnership.channel_id}>"),
-                    items=items or [t("home.no_decisions")],
-                )
-            )
+            replies.append(_partnership(session, tenant, partnership, t, now))
         return replies
+
+
+def _partnership(
+    session: Session,
+    tenant: Tenant,
+    partnership: Partnership,
+    t: Translator,
+    now: datetime | None,
+) -> Reply:
+    latest = recent(session, tenant, partnership, DECISIONS_PER_PARTNERSHIP)
+    decisions = [
+        t(
+            "home.decision",
+            number=d.number,
+            text=d.text if len(d.text) <= 120 else d.text[:119] + "…",
+        )
+        for d in latest
+    ] or [t("home.no_decisions")]
+    sections = [t("home.decisions_title") + "\n" + "\n".join(f"• {line}" for line in decisions)]
+    deadlines = next_deadlines(session, tenant, partnership)
+    if deadlines:
+        lines = [
+            t(
+                "home.deadline",
+                number=m.number,
+                title=m.title,
+                date=m.due_date.strftime(t("format.date")),
+                owners=", ".join(f"<@{o}>" for o in m.owners) or "—",
+            )
+            for m in deadlines
+        ]
+        sections.append(t("home.deadlines_title") + "\n" + "\n".join(f"• {x}" for x in lines))
+    if now is not None:
+        metrics = totals(session, partnership, now)
+        if metrics:
+            lines = [
+                t(
+                    "home.metric",
+                    metric=f.metric.name,
+                    total=format_number(f.cumulative),
+                    target=format_number(f.metric.target),
+                    percent=round(progress(f.cumulative, f.metric.target) * 100),
+                )
+                for f in metrics
+            ]
+            sections.append(t("home.metrics_title") + "\n" + "\n".join(f"• {x}" for x in lines))
+    return Reply(
+        text=t("home.partnership", channel=f"<#{partnership.channel_id}>"), sections=sections
+    )
