@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from bot import contract_reminders as reminders
 from bot.context import Ctx
 from bot.contract_export import FORMATS, MIME, build_document, cmd_export_contract, render
+from bot.contract_links import linked_lines, linked_section
 from bot.contract_terms import (
     DEFAULTS,
     SIGNATURE,
@@ -232,6 +233,9 @@ def _checklist_item(ctx: Ctx, state: ContractState, definition: TermDef) -> str:
             parts.append(t("contract.item_awaiting", parties=", ".join(todo)))
         confirmations = " — " + " · ".join(parts)
     text = term.text if len(term.text) <= 300 else term.text[:299] + "…"
+    linked = linked_lines(ctx, definition.key)
+    if linked:
+        text += " " + t("contract.linked.count", count=len(linked))
     return t("contract.item_filled", title=title, text=text, confirmations=confirmations)
 
 
@@ -353,7 +357,15 @@ def recap(ctx: Ctx) -> list[Reply]:
 def recap_card(ctx: Ctx, state: ContractState) -> Reply:
     t = ctx.t
     sections = [
-        f"*{d.title(t)}*\n{state.terms[d.key].text}"
+        "\n".join(
+            part
+            for part in (
+                f"*{d.title(t)}*",
+                state.terms[d.key].text,
+                linked_section(ctx, d.key),
+            )
+            if part
+        )
         for d in state.confirmable
         if d.key in state.terms
     ]

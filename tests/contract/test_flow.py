@@ -256,3 +256,24 @@ def test_a_company_joining_later_must_confirm_too(console: ConsoleAdapter, app: 
     out = say(console, "@carol: /contract confirm")
     assert "Agreement confirmed by all parties" in out
     assert "Agreement signed" in say(console, "/contract sign https://docs.example.com/x.pdf")
+
+
+def test_recap_shows_the_metrics_and_milestones_it_refers_to(console: ConsoleAdapter) -> None:
+    out = say(
+        console,
+        "@alice: /accord party add Acme @alice",
+        "@bob: /accord party add Beta @bob",
+        "/plan launch 2026-04-01",
+        '/plan add "Landing page" D-14 @alice',
+        '/kpi objective "Co-launch"',
+        '/kpi metric "Co-launch" leads target 500 by 2026-06-30',
+        "/contract set objectives 500 leads by June",
+        "/contract set deliverables landing page by Acme, press kit by Beta",
+        "/contract",
+    )
+    assert "(+1 from /kpi or /plan, shown in the recap)" in out
+    for key in ("parties", "resources", "rights", "communication", "data", "duration"):
+        say(console, f"/contract set {key} agreed")
+    recap = say(console, "/contract recap")
+    assert "Decisive metrics in /kpi:\n  • Co-launch · leads → 500 by 2026-06-30" in recap
+    assert "Open milestones in /plan:\n  • #1 Landing page · 2026-03-18 (D-14) · @alice (Acme)" in recap
