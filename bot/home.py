@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from bot.decisions import recent
 from bot.i18n import Translator
 from bot.kpi_stats import format_number, progress, totals
+from bot.planning import milestones
 from bot.types import Reply, Tenant
 from storage.models import Decision, Milestone, Partnership, PartyMember
 from storage.models.planning import TODO
@@ -50,19 +51,8 @@ def partnerships_of(session: Session, tenant: Tenant, user_id: str) -> list[Part
 
 
 def next_deadlines(session: Session, tenant: Tenant, partnership: Partnership) -> list[Milestone]:
-    return list(
-        session.exec(
-            select(Milestone)
-            .where(
-                Milestone.platform == tenant.platform,
-                Milestone.team_id == tenant.team_id,
-                Milestone.partnership_id == partnership.id,
-                Milestone.status == TODO,
-            )
-            .order_by(col(Milestone.due_date), col(Milestone.number))
-            .limit(DEADLINES_PER_PARTNERSHIP)
-        ).all()
-    )
+    open_ones = [m for m in milestones(session, tenant, partnership) if m.status == TODO]
+    return open_ones[:DEADLINES_PER_PARTNERSHIP]
 
 
 def overview(
