@@ -132,8 +132,6 @@ def _suggester(command: str, option: str, suggest: Suggest) -> Any:
     return autocomplete
 
 
-# Options whose values are stored things the user picks from.
-AUTOCOMPLETED: dict[str, set[str]] = {"decide": {"supersedes"}, "decisions": {TEXT_OPTION}}
 
 
 def build_tree(
@@ -147,9 +145,10 @@ def build_tree(
             callback=_callback(spec, handler),  # type: ignore[arg-type]
             allowed_contexts=app_commands.AppCommandContext(guild=True),
         )
-        for option in AUTOCOMPLETED.get(spec.name, set()):
-            if option == TEXT_OPTION or option in spec.options:
-                command.autocomplete(option)(_suggester(spec.name, option, suggest))
+        # Options whose values are stored things the user picks from (the core says which).
+        for option in (TEXT_OPTION, *spec.options):
+            if (spec.name, option) in registry.suggesters:
+                command.autocomplete(_param(option))(_suggester(spec.name, option, suggest))
         tree.add_command(command)
 
     async def log_as_decision(

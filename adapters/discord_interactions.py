@@ -32,11 +32,11 @@ from adapters.discord_render import (
     replacing,
 )
 from adapters.discord_rest import DiscordApiError, DiscordPermissionError, DiscordRest
-from bot import decisions, i18n
+from bot import i18n
 from bot.core import Core
 from bot.partnerships import find_channel
 from bot.types import Action, Command, Outcome, Reply, Tenant, User, Visibility
-from storage.models import Partnership, Team
+from storage.models import Team
 
 if TYPE_CHECKING:
     import discord
@@ -54,7 +54,6 @@ MESSAGE_COMMAND = 3  # application command type of a message context menu
 TEXT_OPTION = "text"
 DECIDE_MODAL = "accord.modal:decide"
 LOG_AS_DECISION = "Log as decision"
-CHOICES_MAX = 25
 MODAL_TEXT_MAX = 4000
 
 _LEGACY_MENTION_RE = re.compile(r"<@!(\d+)>")
@@ -228,63 +227,6 @@ def payload_from_interaction(interaction: discord.Interaction[Any]) -> dict[str,
     return payload
 
 
-# -- autocomplete (read-only lookups of stored things) ---------------------------
-
-
-def decision_choices(
-    session_factory: sessionmaker[Session], tenant: Tenant, channel_id: str, current: str
-) -> list[tuple[str, int]]:
-    """Decisions of the channel's partnership matching what the user typed so far."""
-    with session_factory() as session:
-        channel = find_channel(session, tenant, channel_id)
-        home = (channel.shared_channel_id if channel else None) or channel_id
-        partnership = session.exec(
-            select(Partnership).where(
-                Partnership.platform == tenant.platform,
-                Partnership.team_id == tenant.team_id,
-                Partnership.channel_id == home,
-            )
-        ).first()
-        if partnership is None:
-            return []
-        words = current.strip().lstrip("#")
-        if words.isdigit() or not words:
-            rows = decisions.recent(session, tenant, partnership, 200)
-            rows = [d for d in rows if str(d.number).startswith(words)][:CHOICES_MAX]
-        else:
-            rows = decisions.search(session, tenant, partnership, words, CHOICES_MAX)
-        return [(_choice_name(d.number, d.text), d.number) for d in rows]
-
-
-def _choice_name(number: int, text: str) -> str:
-    name = f"#{number} · {' '.join(text.split())}"
-    return name if len(name) <= 100 else name[:99] + "…"
-
-
-# Which typed options offer stored things: option name -> lookup.
-AUTOCOMPLETE_INT_OPTIONS = {"supersedes"}
-# `/decisions text:` suggests "show N" for each matching decision.
-SHOW_WORDS = ("show", "voir")
-
-
-def text_choices(
-    session_factory: sessionmaker[Session],
-    command: str,
-    tenant: Tenant,
-    channel_id: str,
-    current: str,
-) -> list[tuple[str, str]]:
-    if command != "decisions":
-        return []
-    head, _, rest = current.strip().partition(" ")
-    if head.lower() not in SHOW_WORDS:
-        return []
-    return [
-        (f"{head.lower()} {number} — {name.partition(' · ')[2]}"[:100], f"{head.lower()} {number}")
-        for name, number in decision_choices(session_factory, tenant, channel_id, rest)
-    ]
-
-
 # -- the service ------------------------------------------------------------------
 
 
@@ -391,12 +333,7 @@ class InteractionService:
         self, payload: Mapping[str, Any], command: str, option: str, current: str
     ) -> list[tuple[str, Any]]:
         tenant = Tenant(PLATFORM, team_of(payload))
-        channel = channel_of(payload)
-        if option in AUTOCOMPLETE_INT_OPTIONS:
-            return list(decision_choices(self.session_factory, tenant, channel, current))
-        if option == TEXT_OPTION:
-            return list(text_choices(self.session_factory, command, tenant, channel, current))
-        return []
+        return list(self.core.suggest(tenant, channel_of(payload), command, option, current))
 
     # -- running the core within 3 seconds ----------------------------------------
 

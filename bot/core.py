@@ -26,7 +26,7 @@ from bot.clock import Clock
 from bot.context import Ctx, Limits
 from bot.errors import UserError
 from bot.parsing import parse_options
-from bot.partnerships import load_scope, remember_member
+from bot.partnerships import existing_partnership, load_scope, remember_member
 from bot.registry import CommandSpec, Registry
 from bot.types import Action, Command, Outcome, Reply, Tenant, User, Visibility
 from storage.models import ProcessedRequest
@@ -35,6 +35,7 @@ from storage.types import UTCDateTime
 log = logging.getLogger(__name__)
 
 HELP_WORDS = {"help", "aide", "?"}
+SUGGESTIONS_MAX = 25  # Discord's limit, and plenty for a person to read
 
 _RECEIPT_REPLIES = (
     update(ProcessedRequest)
@@ -133,6 +134,19 @@ class Core:
             prepare=lambda ctx: None,
             work=run,
         )
+
+    def suggest(
+        self, tenant: Tenant, channel_id: str, command: str, option: str, current: str
+    ) -> list[tuple[str, str | int]]:
+        """Autocomplete: read-only, from the channel's partnership only; at most 25."""
+        suggester = self.registry.suggesters.get((command, option))
+        if suggester is None:
+            return []
+        with self.session_factory() as session:
+            partnership = existing_partnership(session, tenant, channel_id)
+            if partnership is None:
+                return []
+            return suggester(session, tenant, partnership, current)[:SUGGESTIONS_MAX]
 
     # -- the unit of work ---------------------------------------------------
 

@@ -47,6 +47,45 @@ def register(registry: Registry) -> None:
             usage_key="help.usage.decisions",
         )
     )
+    registry.add_suggester("decide", "supersedes", suggest_numbers)
+    registry.add_suggester("decisions", "text", suggest_show)
+
+
+# -- autocomplete -------------------------------------------------------------
+
+SHOW_WORDS = ("show", "voir")
+
+
+def _label(number: int, text: str) -> str:
+    name = f"#{number} · {' '.join(text.split())}"
+    return name if len(name) <= 100 else name[:99] + "…"
+
+
+def suggest_numbers(
+    session: Session, tenant: Tenant, partnership: Partnership, current: str
+) -> list[tuple[str, str | int]]:
+    """Decisions matching what was typed: a number's first digits, or words."""
+    words = current.strip().lstrip("#")
+    if words.isdigit() or not words:
+        rows = [
+            d for d in recent(session, tenant, partnership, 200) if str(d.number).startswith(words)
+        ]
+    else:
+        rows = search(session, tenant, partnership, words, 25)
+    return [(_label(d.number, d.text), d.number) for d in rows[:25]]
+
+
+def suggest_show(
+    session: Session, tenant: Tenant, partnership: Partnership, current: str
+) -> list[tuple[str, str | int]]:
+    """`/decisions show 1…` completes to each matching decision."""
+    head, _, rest = current.strip().partition(" ")
+    if head.lower() not in SHOW_WORDS:
+        return []
+    return [
+        (f"{head.lower()} {number} — {label.partition(' · ')[2]}"[:100], f"{head.lower()} {number}")
+        for label, number in suggest_numbers(session, tenant, partnership, rest)
+    ]
 
 
 # -- recording --------------------------------------------------------------
@@ -442,13 +481,9 @@ def export(
         lines.append("")
         lines.append(f"- {t('decisions.field.author')}: {row['author']}")
         if row["participants"]:
-            lines.append(
-                f"- {t('decisions.field.participants')}: {', '.join(row['participants'])}"
-            )
+            lines.append(f"- {t('decisions.field.participants')}: {', '.join(row['participants'])}")
         if row["tags"]:
-            lines.append(
-                f"- {t('decisions.field.tags')}: {' '.join('#' + x for x in row['tags'])}"
-            )
+            lines.append(f"- {t('decisions.field.tags')}: {' '.join('#' + x for x in row['tags'])}")
         if row["supersedes"]:
             lines.append(f"- {t('decisions.field.supersedes')}: #{row['supersedes']}")
         if row["superseded_by"]:

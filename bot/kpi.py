@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 import dateparser
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot import digest, vanity
 from bot.context import Ctx
@@ -42,7 +42,8 @@ from bot.kpi_stats import (
 from bot.parsing import fold, split_first
 from bot.partnerships import party_of
 from bot.registry import CommandSpec, Registry
-from bot.types import Reply, Visibility
+from bot.types import Reply, Tenant, Visibility
+from storage.models import Partnership
 from storage.models.kpi import KpiToken, Metric, Objective
 
 MAX_METRICS_PER_OBJECTIVE = 2
@@ -68,6 +69,27 @@ def register(registry: Registry) -> None:
         )
     )
     digest.register(registry)
+    registry.add_suggester("kpi", "text", suggest_metrics)
+
+
+_LOG_WORDS = ("log", "add", "noter", "ajouter", "saisir")
+
+
+def suggest_metrics(
+    session: Session, tenant: Tenant, partnership: Partnership, current: str
+) -> list[tuple[str, str | int]]:
+    """`/kpi log le…`: the partnership's metrics."""
+    head, _, rest = current.strip().partition(" ")
+    if head.lower() not in _LOG_WORDS:
+        return []
+    typed = fold(rest)
+    names = [
+        m.name
+        for _, metrics in objectives_and_metrics(session, partnership)
+        for m in metrics
+        if typed in m.name_key
+    ]
+    return [(f"{head} {name}", f"{head} {name} ") for name in names]
 
 
 def kpi(ctx: Ctx) -> list[Reply]:

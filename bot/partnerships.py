@@ -135,6 +135,16 @@ def find_channel(session: Session, tenant: Tenant, channel_id: str) -> Channel |
     ).first()
 
 
+def existing_partnership(session: Session, tenant: Tenant, channel_id: str) -> Partnership | None:
+    """The channel's partnership if there is one; creates nothing (read-only paths)."""
+    channel = find_channel(session, tenant, channel_id)
+    home = (channel.shared_channel_id if channel else None) or channel_id
+    return session.execute(
+        _PARTNERSHIP,
+        {"platform": tenant.platform, "team_id": tenant.team_id, "channel_id": home},
+    ).scalar()
+
+
 def partnership_for(
     session: Session, tenant: Tenant, channel: Channel, now: datetime
 ) -> Partnership:

@@ -77,7 +77,31 @@ def register(registry: Registry) -> None:
     registry.add_action("plan.done", done_action)
     registry.add_action("plan.snooze", snooze_action)
     registry.digest_sections.append(digest_section)
+    registry.add_suggester("plan", "text", suggest)
     reminders.register(registry)
+
+
+# Subcommands that take a milestone id: autocomplete offers the milestones.
+_TAKES_ID = {"done", "cancel", "show", "move", "snooze"}
+
+
+def suggest(
+    session: Session, tenant: Tenant, partnership: Partnership, current: str
+) -> list[tuple[str, str | int]]:
+    """`/plan done 3…`: the open milestones whose number or title matches."""
+    head, _, rest = current.strip().partition(" ")
+    if _SUBCOMMANDS.get(fold(head)) not in _TAKES_ID:
+        return []
+    typed = fold(rest.strip().lstrip("#"))
+    found: list[tuple[str, str | int]] = []
+    for m in milestones(session, tenant, partnership):
+        if m.status != TODO and _SUBCOMMANDS.get(fold(head)) != "show":
+            continue
+        if typed and not (str(m.number).startswith(typed) or typed in fold(m.title)):
+            continue
+        value = f"{head} {m.number}"
+        found.append((f"{value} — {m.title} · {m.due_date.isoformat()}"[:100], value))
+    return found
 
 
 def plan(ctx: Ctx) -> list[Reply]:

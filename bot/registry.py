@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from bot.context import Ctx
-    from bot.types import Reply
+    from bot.types import Reply, Tenant
     from storage.models import Notification, Partnership
 
 CommandHandler = Callable[["Ctx"], "list[Reply]"]
@@ -30,6 +30,9 @@ NotificationRenderer = Callable[["Session", "list[Notification]", "RenderContext
 # Runs at the start of every dispatch pass, in its own transaction, to make sure the
 # rows for upcoming sends exist (e.g. next week's digest): (session, now) -> None.
 BeforeDispatch = Callable[["Session", "datetime"], None]
+# Autocomplete: what the user may mean by `current` in an option, from stored things
+# of the partnership: [(label shown, value sent back)].
+Suggester = Callable[["Session", "Tenant", "Partnership", str], "list[tuple[str, str | int]]"]
 # Adds a part to the weekly digest of a partnership: (session, partnership, week) -> texts.
 DigestSection = Callable[["Session", "Partnership", "DigestWeek", "RenderContext"], "list[str]"]
 
@@ -73,6 +76,8 @@ class Registry:
     before_dispatch: list[BeforeDispatch] = field(default_factory=list)
     # `/accord <word> …` settings other capabilities add (`/accord reminders`).
     accord_subcommands: dict[str, AccordSubcommand] = field(default_factory=dict)
+    # (command, option) -> suggester; option "text" is the free text.
+    suggesters: dict[tuple[str, str], Suggester] = field(default_factory=dict)
 
     def add_command(self, spec: CommandSpec) -> None:
         if spec.name in self.commands:
@@ -90,6 +95,11 @@ class Registry:
             if name in self.accord_subcommands:
                 raise ValueError(f"/accord {name} registered twice")
             self.accord_subcommands[name] = handler
+
+    def add_suggester(self, command: str, option: str, suggester: Suggester) -> None:
+        if (command, option) in self.suggesters:
+            raise ValueError(f"/{command} {option} suggester registered twice")
+        self.suggesters[(command, option)] = suggester
 
     def add_renderer(self, kind: str, renderer: NotificationRenderer) -> None:
         if kind in self.renderers:

@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
+from sqlmodel import Session, col, select
+
 from bot.context import Ctx
 from bot.errors import UserError
 from bot.matching import profiles as store
@@ -18,9 +20,10 @@ from bot.matching.directory import IndexCache, load_demo
 from bot.matching.engine import Match, Note, Query, best_contact, rank
 from bot.matching.profiles import Contact, Profile, ProfileError
 from bot.matching.weights import Weights
-from bot.parsing import split_first
+from bot.parsing import fold, split_first
 from bot.registry import CommandSpec, Registry
-from bot.types import Button, ButtonStyle, Reply, ReplyField, Visibility
+from bot.types import Button, ButtonStyle, Reply, ReplyField, Tenant, Visibility
+from storage.models import PartnerProfile, Partnership
 
 DEFAULT_TOP = 5
 MAX_TOP = 20
@@ -104,6 +107,29 @@ def register(registry: Registry, *, weights: Weights | None = None) -> None:
         )
     )
     registry.add_action(DEMO_ACTION, demo_action)
+    registry.add_suggester("partner", "text", suggest_partners)
+
+
+def suggest_partners(
+    session: Session, tenant: Tenant, partnership: Partnership, current: str
+) -> list[tuple[str, str | int]]:
+    """`/partner show Ac…`: directory names that start with or contain what was typed."""
+    head, _, rest = current.strip().partition(" ")
+    if head.lower() not in ("show", "voir", "afficher"):
+        return []
+    typed = fold(rest)
+    rows = session.exec(
+        select(PartnerProfile.name)
+        .where(
+            PartnerProfile.platform == tenant.platform,
+            PartnerProfile.team_id == tenant.team_id,
+            PartnerProfile.is_own == False,  # noqa: E712  (SQL comparison)
+            col(PartnerProfile.name_key).contains(typed),
+        )
+        .order_by(col(PartnerProfile.name_key))
+        .limit(25)
+    ).all()
+    return [(f"{head} {name}"[:100], f"{head} {name}"[:100]) for name in rows]
 
 
 def _private(reply: Reply) -> Reply:
