@@ -39,7 +39,9 @@ def test_every_capability_suggests_its_stored_things(app: App, console: ConsoleA
     assert suggest(HERE, "launch", "plan", "text", "launch ") == []
 
 
-def test_no_suggestion_crosses_tenants_or_creates_anything(app: App, console: ConsoleAdapter) -> None:
+def test_no_suggestion_crosses_tenants_or_creates_anything(
+    app: App, console: ConsoleAdapter
+) -> None:
     say(console, "/decide launch in March")
     assert app.core.suggest(Tenant("console", "other"), "launch", "decide", "supersedes", "") == []
     assert app.core.suggest(HERE, "elsewhere", "decide", "supersedes", "") == []
