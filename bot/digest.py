@@ -88,6 +88,7 @@ def register(registry: Registry) -> None:
     registry.add_renderer(KIND, render)
     registry.before_dispatch.append(ensure_digest_rows)
     registry.add_accord_subcommand(("digest", "bilan"), configure)
+    registry.timezone_changed.append(follow_timezone)
 
 
 # -- the schedule ------------------------------------------------------------------
@@ -154,18 +155,26 @@ def configure(ctx: Ctx, rest: str) -> list[Reply]:
         schedule.paused = False
     schedule.updated_at = ctx.now
     ctx.session.add(schedule)
-    # Sends not yet made follow the new schedule: the next dispatch pass
-    # recreates them at the new time (their keys are free again).
+    forget_pending(ctx, schedule.channel_id)
+    return [Reply(text=ctx.t("kpi.digest.schedule_set", schedule=describe(ctx, schedule)))]
+
+
+def forget_pending(ctx: Ctx, channel_id: str) -> None:
+    """Sends not yet made follow a new schedule or zone: the next dispatch pass
+    recreates them at the new time (their keys are free again)."""
     ctx.session.execute(
         delete(Notification).where(
             col(Notification.platform) == ctx.tenant.platform,
             col(Notification.team_id) == ctx.tenant.team_id,
-            col(Notification.channel_id) == schedule.channel_id,
+            col(Notification.channel_id) == channel_id,
             col(Notification.kind) == KIND,
             col(Notification.status) == PENDING,
         )
     )
-    return [Reply(text=ctx.t("kpi.digest.schedule_set", schedule=describe(ctx, schedule)))]
+
+
+def follow_timezone(ctx: Ctx) -> None:
+    forget_pending(ctx, ctx.shared_channel_id)
 
 
 def _parse_when(words: list[str], schedule: DigestSchedule) -> tuple[int, int, int]:

@@ -30,6 +30,8 @@ NotificationRenderer = Callable[["Session", "list[Notification]", "RenderContext
 # Runs at the start of every dispatch pass, in its own transaction, to make sure the
 # rows for upcoming sends exist (e.g. next week's digest): (session, now) -> None.
 BeforeDispatch = Callable[["Session", "datetime"], None]
+# Runs in the transaction of `/accord tz` once the channel has its new zone.
+TimezoneChanged = Callable[["Ctx"], None]
 # Autocomplete: what the user may mean by `current` in an option, from stored things
 # of the partnership: [(label shown, value sent back)].
 Suggester = Callable[["Session", "Tenant", "Partnership", str], "list[tuple[str, str | int]]"]
@@ -76,6 +78,8 @@ class Registry:
     before_dispatch: list[BeforeDispatch] = field(default_factory=list)
     # `/accord <word> …` settings other capabilities add (`/accord reminders`).
     accord_subcommands: dict[str, AccordSubcommand] = field(default_factory=dict)
+    # Plans made in local time (reminders, digests) follow a new channel zone.
+    timezone_changed: list[TimezoneChanged] = field(default_factory=list)
     # (command, option) -> suggester; option "text" is the free text.
     suggesters: dict[tuple[str, str], Suggester] = field(default_factory=dict)
 

@@ -61,6 +61,7 @@ def register(registry: Registry) -> None:
     registry.add_renderer(KIND, render)
     registry.before_dispatch.append(sweep_overdue)
     registry.add_accord_subcommand(("reminders", "rappels"), accord_reminders)
+    registry.timezone_changed.append(follow_timezone)
 
 
 # -- policy and time zone -------------------------------------------------------
@@ -209,13 +210,16 @@ def reschedule(
     *,
     fallback_tz: str | None = None,
     fresh: bool = False,
+    retime: bool = False,
 ) -> int:
     """Make the pending pings of `milestones` match their dates, status and the policy.
 
     Runs in the caller's transaction: the edit and its pings commit together.
     Pings whose time has already passed are not planned (no late ping for a
     milestone added today with a D-7 reminder). `fresh` skips the cancelling
-    pass for milestones just created. Returns the number of rows planned.
+    pass for milestones just created; `retime` re-plans every pending ping even
+    when its key is unchanged (the zone moved under it). Returns the number of
+    rows planned.
     """
     policy = policy_for(session, partnership)
     tz = zone(zone_name(session, partnership, policy.timezone or fallback_tz))
@@ -238,7 +242,7 @@ def reschedule(
                 .values(status=CANCELLED)
                 .execution_options(synchronize_session=False)
             )
-            if keep:
+            if keep and not retime:
                 stmt = stmt.where(col(Notification.idempotency_key).not_in(keep))
             session.execute(stmt)
         rows.extend(_row(m, partnership.channel_id, o, at, now) for o, at in wanted)
@@ -621,6 +625,12 @@ def accord_reminders(ctx: Ctx, arg: str) -> list[Reply]:
             target_channel=ctx.target_channel,
         )
     ]
+
+
+def follow_timezone(ctx: Ctx) -> None:
+    """`/accord tz`: pending pings move to 09:00 (or the policy's time) of the new zone."""
+    p = ctx.partnership
+    reschedule(ctx.session, p, open_milestones(ctx.session, ctx.tenant, p), ctx.now, retime=True)
 
 
 def open_milestones(session: Session, tenant: Tenant, partnership: Partnership) -> list[Milestone]:

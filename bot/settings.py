@@ -124,6 +124,10 @@ def set_timezone(ctx: Ctx, arg: str) -> list[Reply]:
         raise UserError("accord.errors.bad_tz", tz=name or "—") from exc
     ctx.channel.timezone = zone.key
     ctx.session.add(ctx.channel)
+    ctx.session.flush()
+    ctx.tz = zone
+    for follow in ctx.registry.timezone_changed:
+        follow(ctx)
     return [Reply(text=ctx.t("accord.tz_set", tz=zone.key))]
 
 
