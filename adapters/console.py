@@ -50,9 +50,10 @@ class ConsoleAdapter:
             self.feed(line.rstrip("\n"), echo=True)
 
     def run_interactive(self, stdin: TextIO = sys.stdin) -> None:
+        # Both languages: the channel's language is not known before the first command.
         self._print(
             f"Accord console — team {self.team_id}, #{self.channel_id}. "
-            "Type /accord help, or Ctrl-D to quit."
+            "Type /accord help, or Ctrl-D to quit. · Tapez /accord aide, ou Ctrl-D pour quitter."
         )
         while True:
             try:
