@@ -13,10 +13,6 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, PercentFormatter
-
 from bot.i18n import Translator
 
 WIDTH_PX = 800
@@ -42,6 +38,12 @@ def size_for(count: int) -> tuple[int, int]:
 
 
 def render(series: Sequence[Series], t: Translator) -> bytes:
+    # Imported here: matplotlib takes most of a second to load, and only the
+    # digest's chart needs it (every other `accord` command starts faster).
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
+
     shown = list(series)[:MAX_LINES]
     figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
