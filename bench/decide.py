@@ -4,7 +4,7 @@ For each back-end: N `/decide` commands through `Core.handle` (idempotency row,
 tenant bookkeeping, number allocation, the decision, the reply), then N inserts
 of the same decision rows with the raw driver (sqlite3 / psycopg), one
 transaction each, with the same durability settings (SQLite: WAL,
-synchronous=NORMAL). Prints decisions/s, p50/p99 latency and the ratio.
+synchronous=FULL, as the bot uses). Prints decisions/s, p50/p99 latency and the ratio.
 Target: p99 ≤ 10 ms on SQLite, ratio ≥ 0.3.
 """
 
@@ -83,7 +83,7 @@ def row(i: int) -> tuple[object, ...]:
 def raw_sqlite(path: Path) -> list[float]:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA synchronous=FULL")
     sql = INSERT.format(p=", ".join("?" * 15))
     samples = []
     for i in range(N):
@@ -110,7 +110,7 @@ COUNTER = (
 def raw_sqlite_same_writes(path: Path) -> list[float]:
     """Every row the core writes for a decision: receipt, counter, decision."""
     conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA synchronous=FULL")
     samples = []
     for i in range(N):
         values = row(i)
