@@ -64,8 +64,14 @@ def format_offset(offset: int, lang: str) -> str:
     return f"{letter}{offset:+d}"
 
 
-def parse_due(text: str, *, now: datetime, tz: ZoneInfo, launch: date | None) -> Due:
-    """Read a due date typed by a user; raise `UserError` rather than guess."""
+def parse_due(
+    text: str, *, now: datetime, tz: ZoneInfo, launch: date | None, day_first: bool = False
+) -> Due:
+    """Read a due date typed by a user; raise `UserError` rather than guess.
+
+    `day_first`: the channel speaks French, where 01/04 is always the 1st of
+    April; elsewhere a numeric date that reads both ways is refused.
+    """
     raw = " ".join(text.split())
     if not raw:
         raise UserError("plan.errors.date_missing")
@@ -83,15 +89,22 @@ def parse_due(text: str, *, now: datetime, tz: ZoneInfo, launch: date | None) ->
         except ValueError as exc:
             raise UserError("plan.errors.bad_date", date=raw) from exc
         return Due(day=day, at=at)
-    return _natural(raw, now=now, tz=tz)
+    return _natural(raw, now=now, tz=tz, day_first=day_first)
 
 
-def _natural(raw: str, *, now: datetime, tz: ZoneInfo) -> Due:
+def _natural(raw: str, *, now: datetime, tz: ZoneInfo, day_first: bool = False) -> Due:
     numeric = _NUMERIC_RE.search(raw)
-    if numeric is not None:
+    if numeric is not None and not day_first:
         a, b = int(numeric.group(1)), int(numeric.group(2))
         if a <= 12 and b <= 12 and a != b:
-            raise UserError("plan.errors.ambiguous_date", date=raw)
+            year = numeric.group(3)
+            y = int(year) + (2000 if len(year) == 2 else 0) if year else now.astimezone(tz).year
+            raise UserError(
+                "plan.errors.ambiguous_date",
+                date=raw,
+                day_first=f"{y:04d}-{b:02d}-{a:02d}",
+                month_first=f"{y:04d}-{a:02d}-{b:02d}",
+            )
     if _NOT_A_DATE.match(raw):
         raise UserError("plan.errors.bad_date", date=raw)
     import dateparser  # slow to import: only when someone types a natural date

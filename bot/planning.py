@@ -280,7 +280,11 @@ def preview(ctx: Ctx) -> list[Reply]:
 
 def _due(ctx: Ctx, text: str) -> Due:
     return parse_due(
-        text, now=ctx.now, tz=reminders.ctx_zone(ctx), launch=ctx.partnership.launch_date
+        text,
+        now=ctx.now,
+        tz=reminders.ctx_zone(ctx),
+        launch=ctx.partnership.launch_date,
+        day_first=ctx.lang == "fr",
     )
 
 
@@ -334,13 +338,42 @@ def create_milestone(
     return m
 
 
-def add(ctx: Ctx, rest: str) -> list[Reply]:
-    title, tail = split_title(rest)
-    owners = mentions(tail) or [ctx.user.id]
-    date_text = re.sub(r"<@[^>]+>", " ", tail).strip()
-    if not title or not date_text:
+def _title_and_due(ctx: Ctx, rest: str) -> tuple[str, Due, list[str]]:
+    """Title, due date and owners of `/plan add`.
+
+    A quoted title ends at its quote. An unquoted one ends where the longest
+    readable date begins: `Press kit next friday @bob` is "Press kit", next
+    Friday. Only a date that reads on its own is taken; otherwise the first word
+    is the title and the date's own error (with examples) is shown.
+    """
+    owners = mentions(rest) or [ctx.user.id]
+    plain = re.sub(r"<@[^>]+>", " ", rest).strip()
+    if plain and plain[0] in _QUOTES:
+        title, date_text = split_title(plain)
+        if not title or not date_text:
+            raise UserError("plan.errors.add_usage")
+        return title, _due(ctx, date_text), owners
+    words = plain.split()
+    if len(words) < 2:
         raise UserError("plan.errors.add_usage")
-    due = _due(ctx, date_text)
+    refusal: UserError | None = None
+    for cut in range(1, len(words)):
+        try:
+            due = _due(ctx, " ".join(words[cut:]))
+        except UserError as err:
+            if err.key == "plan.errors.ambiguous_date":
+                raise  # a real date that needs the user to say which
+            # Keep the most telling refusal ("set D-day first" over "unreadable").
+            if refusal is None or refusal.key == "plan.errors.bad_date":
+                refusal = err
+            continue
+        return " ".join(words[:cut]), due, owners
+    assert refusal is not None
+    raise refusal
+
+
+def add(ctx: Ctx, rest: str) -> list[Reply]:
+    title, due, owners = _title_and_due(ctx, rest)
     notes = ctx.options.get("notes")
     m = create_milestone(
         ctx.session,
@@ -434,7 +467,9 @@ def move(ctx: Ctx, rest: str) -> list[Reply]:
 
 def _parse_launch(ctx: Ctx, text: str) -> date:
     due = (
-        parse_due(text, now=ctx.now, tz=reminders.ctx_zone(ctx), launch=None)
+        parse_due(
+            text, now=ctx.now, tz=reminders.ctx_zone(ctx), launch=None, day_first=ctx.lang == "fr"
+        )
         if not _is_relative(text)
         else None
     )
@@ -544,10 +579,7 @@ def snooze(ctx: Ctx, rest: str) -> list[Reply]:
     m = find(ctx, target)
     if not date_text.strip():
         raise UserError("plan.errors.snooze_usage")
-    due = parse_due(
-        date_text, now=ctx.now, tz=reminders.ctx_zone(ctx), launch=ctx.partnership.launch_date
-    )
-    return snooze_until(ctx, m, due.day)
+    return snooze_until(ctx, m, _due(ctx, date_text).day)
 
 
 # -- buttons -------------------------------------------------------------------------

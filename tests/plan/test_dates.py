@@ -67,3 +67,15 @@ def test_local_moment_dst() -> None:
     assert local_moment(date(2026, 3, 29), time(9), PARIS) == datetime(2026, 3, 29, 7, tzinfo=UTC)
     # 02:30 does not exist that day: it moves past the gap, never skipped.
     assert local_moment(date(2026, 3, 29), time(2, 30), PARIS).astimezone(PARIS).hour == 3
+
+
+def test_french_reads_numeric_dates_day_first() -> None:
+    due = parse_due("01/04/2026", now=NOW, tz=PARIS, launch=None, day_first=True)
+    assert due.day == date(2026, 4, 1)
+    with pytest.raises(UserError) as err:
+        parse_due("01/04/2026", now=NOW, tz=PARIS, launch=None)
+    assert err.value.params == {
+        "date": "01/04/2026",
+        "day_first": "2026-04-01",
+        "month_first": "2026-01-04",
+    }

@@ -279,7 +279,7 @@ def test_csv_import_all_or_nothing_and_exports(app: App, console: ConsoleAdapter
         s.commit()
         assert [m.offset_days for m in created] == [-14, None]
     out = say(console, "/plan export csv", "/plan export ics")
-    assert "2 milestones exported as csv" in out
+    assert "Milestones exported as csv: 2." in out
     files = console.files_dir
     rows = list(csv.DictReader(io.StringIO((files / "plan.csv").read_text())))
     assert (
