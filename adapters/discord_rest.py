@@ -107,37 +107,59 @@ class DiscordRest:
             if message is not None and message.files:
                 data = _multipart(body, message)
                 body = None
-            async with session.request(method, url, json=body, data=data, headers=headers) as resp:
-                text = await resp.text()
-                payload = _decode(text)
-                if resp.status < 300:
-                    return payload
-                if resp.status == 429 and attempt <= self.max_retries:
-                    wait = _retry_after(resp, payload)
-                    log.info("Discord 429 on %s %s, retrying in %.2fs", method, path, wait)
-                    await asyncio.sleep(min(wait, self.max_retry_after))
-                    continue
-                if resp.status >= 500 and attempt <= self.max_retries:
+            try:
+                async with session.request(
+                    method, url, json=body, data=data, headers=headers
+                ) as resp:
+                    text = await resp.text()
+            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+                # Whether Discord acted on it is unknown: repeat only what is safe to repeat.
+                sent = json_body if message is None else message.payload
+                if _safe_to_repeat(method, sent) and attempt <= self.max_retries:
                     wait = self.backoff * 2 ** (attempt - 1)
                     log.info(
-                        "Discord %s on %s %s, retrying in %.2fs", resp.status, method, path, wait
+                        "Discord %s %s failed (%s), retrying in %.2fs",
+                        method,
+                        _redact(path),
+                        type(exc).__name__,
+                        wait,
                     )
                     await asyncio.sleep(wait)
                     continue
-                code = payload.get("code") if isinstance(payload, dict) else None
-                msg = (
-                    payload.get("message", text[:200]) if isinstance(payload, dict) else text[:200]
+                raise
+            payload = _decode(text)
+            if resp.status < 300:
+                return payload
+            if resp.status == 429 and attempt <= self.max_retries:
+                wait = _retry_after(resp, payload)
+                log.info("Discord 429 on %s %s, retrying in %.2fs", method, _redact(path), wait)
+                await asyncio.sleep(min(wait, self.max_retry_after))
+                continue
+            if resp.status >= 500 and attempt <= self.max_retries:
+                wait = self.backoff * 2 ** (attempt - 1)
+                log.info(
+                    "Discord %s on %s %s, retrying in %.2fs",
+                    resp.status,
+                    method,
+                    _redact(path),
+                    wait,
                 )
-                if resp.status == 403 and code in PERMISSION_CODES:
-                    log.warning(
-                        "Discord refused %s %s: %s. Give the bot View Channel, Send Messages, "
-                        "Embed Links and Attach Files in that channel.",
-                        method,
-                        _redact(path),
-                        msg,
-                    )
-                    raise DiscordPermissionError(resp.status, code, msg, _redact(path), channel_id)
-                raise DiscordApiError(resp.status, code, msg, _redact(path))
+                await asyncio.sleep(wait)
+                continue
+            code = payload.get("code") if isinstance(payload, dict) else None
+            msg = (
+                payload.get("message", text[:200]) if isinstance(payload, dict) else text[:200]
+            )
+            if resp.status == 403 and code in PERMISSION_CODES:
+                log.warning(
+                    "Discord refused %s %s: %s. Give the bot View Channel, Send Messages, "
+                    "Embed Links and Attach Files in that channel.",
+                    method,
+                    _redact(path),
+                    msg,
+                )
+                raise DiscordPermissionError(resp.status, code, msg, _redact(path), channel_id)
+            raise DiscordApiError(resp.status, code, msg, _redact(path))
 
     # -- interactions -----------------------------------------------------------
 
@@ -224,6 +246,13 @@ def _decode(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return None
+
+
+def _safe_to_repeat(method: str, body: Any) -> bool:
+    """Idempotent methods, and posts whose `enforce_nonce` makes a resend a no-op."""
+    if method in ("GET", "PUT", "PATCH", "DELETE"):
+        return True
+    return isinstance(body, dict) and bool(body.get("enforce_nonce")) and bool(body.get("nonce"))
 
 
 def _retry_after(resp: aiohttp.ClientResponse, payload: Any) -> float:

@@ -82,6 +82,10 @@ class FakeDiscord:
 
     # -- test helpers -------------------------------------------------------------
 
+    def drop_next(self, path: str) -> None:
+        """The next request to `path` is recorded, then its connection is cut unanswered."""
+        self._canned[path].append((0, {}))
+
     def fail_next(self, path: str, status: int, body: dict[str, Any]) -> None:
         """The next request to `path` gets this answer instead of the normal one."""
         self._canned[path].append((status, body))
@@ -132,6 +136,10 @@ class FakeDiscord:
             self._cond.notify_all()
         if self._canned.get(path):
             status, body = self._canned[path].popleft()
+            if status == 0:  # a network failure: the client sees the server disconnect
+                assert request.transport is not None
+                request.transport.close()
+                return web.Response(status=499)
             headers = {"Retry-After": str(body.get("retry_after", 1))} if status == 429 else {}
             return _json(body, status=status, headers=headers)
         return self._answer(request.method, path, record)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
+import aiohttp
 import pytest
 from sqlmodel import Session
 
 from adapters.discord_adapter import DiscordNotifier
-from adapters.discord_rest import DiscordPermissionError
+from adapters.discord_rest import DiscordPermissionError, DiscordRest
 from bot.app import App
 from bot.dispatcher import Dispatcher
 from bot.registry import RenderContext
@@ -104,3 +106,31 @@ def test_dispatcher_survives_a_forbidden_channel(app: App, fake: FakeDiscord) ->
     with Session(app.engine) as session:
         failed = session.get(Notification, 1)
         assert failed is not None and "Missing Permissions" in (failed.last_error or "")
+
+
+def test_a_dropped_connection_is_retried_when_the_nonce_makes_it_safe(fake: FakeDiscord) -> None:
+    fake.drop_next(PATH)
+    fake.drop_next(PATH)
+    notifier(fake).post("g1", CHANNEL, Reply(text="Reminder"), "plan:m1:d-2@2026-03-16")
+    posts = fake.matching("POST", PATH)
+    assert len(posts) == 3
+    assert posts[0].body["nonce"] == posts[2].body["nonce"] and posts[2].body["enforce_nonce"]
+    assert len(fake.messages[CHANNEL]) == 1
+
+
+def test_a_dropped_connection_is_not_repeated_when_unsafe(fake: FakeDiscord) -> None:
+    # A webhook follow-up has no nonce: resending could post it twice.
+    rest = DiscordRest(fake.url, BOT_TOKEN, backoff=0.001)
+    fake.drop_next("/webhooks/app/token")
+
+    async def follow_up() -> None:
+        try:
+            await rest.request(
+                "POST", "/webhooks/app/token", json_body={"content": "x"}, auth=False
+            )
+        finally:
+            await rest.close()
+
+    with pytest.raises(aiohttp.ClientConnectionError):
+        asyncio.run(follow_up())
+    assert len(fake.matching("POST", "/webhooks/app/token")) == 1
