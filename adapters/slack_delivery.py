@@ -239,12 +239,22 @@ class AsyncDelivery:
         key = f"slack.errors.{code}" if code in CHANNEL_ERRORS else "slack.errors.generic"
         text = Translator(target.lang)(key, channel=f"<#{channel}>", error=code)
         notice = Reply(text=f"⚠️ {text}", visibility=Visibility.EPHEMERAL, is_error=True)
-        if reply.visibility is Visibility.EPHEMERAL and not target.response_url:
-            return  # the ephemeral path itself failed: nothing more to try
         try:
-            await self._ephemeral(notice, target)
+            if reply.visibility is Visibility.EPHEMERAL and not target.response_url:
+                # The private answer itself was refused (a form submitted in a
+                # channel the bot is not in): it goes to the user's direct messages.
+                await self._direct([reply, notice], target)
+            else:
+                await self._ephemeral(notice, target)
         except SlackApiError as again:
             log.warning("could not tell the user either: %s", error_code(again))
+
+    async def _direct(self, replies: list[Reply], target: Target) -> None:
+        opened = await target.client.conversations_open(users=target.user_id)
+        dm = str(opened["channel"]["id"])
+        for reply in replies:
+            for message in render(reply):
+                await self.post_message(target.client, dm, message)
 
 
 class SlackNotifier:

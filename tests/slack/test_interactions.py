@@ -246,3 +246,23 @@ def test_reply_with_buttons_renders_unique_action_ids() -> None:
     [message] = render(reply)
     ids = [e["action_id"] for e in message.blocks[-1]["elements"]]
     assert len(set(ids)) == 2 and {neutral_action_id(i) for i in ids} == {"plan.snooze"}
+
+
+def test_a_refused_private_answer_reaches_the_user_by_direct_message(app: App) -> None:
+    """A form submitted where the bot cannot post privately: the answer goes to the DM."""
+
+    async def scenario() -> None:
+        async with running(app) as r:
+            r.fake.fail("chat.postEphemeral", error="not_in_channel")
+            submission = fixture("view_submission", r.fake)
+            submission["view"]["state"]["values"]["supersedes"]["number"]["value"] = "99"
+            finished = Finished(r.adapter)
+            await r.interactive(submission)
+            await finished.wait(1)
+            posts = await r.fake.wait_calls("chat.postMessage", count=2)
+            assert {p.body["channel"] for p in posts} == {"DU0ALICE"}
+            assert "99" in posts[0].body["text"]  # the answer Slack refused to show privately
+            assert "/invite @Accord" in posts[1].body["text"]  # and why it came here
+
+    asyncio.run(scenario())
+    assert decisions(app) == []
