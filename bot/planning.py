@@ -506,9 +506,12 @@ def launch(ctx: Ctx, rest: str) -> list[Reply]:
     day = _parse_launch(ctx, rest)
     ctx.partnership.launch_date = day
     ctx.session.add(ctx.partnership)
+    past = day < local_today(ctx.now, reminders.ctx_zone(ctx))
     return [
         Reply(
             text=ctx.t("plan.launch_set", date=day.strftime(ctx.t("format.date"))),
+            # Allowed (a plan can follow up a launch that happened), but never silently.
+            footer=ctx.t("plan.launch_in_past") if past else None,
             target_channel=ctx.target_channel,
         )
     ]

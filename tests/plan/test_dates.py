@@ -3,6 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from adapters.console import ConsoleAdapter
 from bot.dates import local_moment, parse_due
 from bot.errors import UserError
 
@@ -79,3 +80,12 @@ def test_french_reads_numeric_dates_day_first() -> None:
         "day_first": "2026-04-01",
         "month_first": "2026-01-04",
     }
+
+
+def test_a_launch_in_the_past_is_set_with_a_warning(console: ConsoleAdapter) -> None:
+    from tests.conftest import say
+
+    out = say(console, "/plan launch 2026-02-01")
+    assert "D-day is set: 2026-02-01" in out and "already past" in out
+    out = say(console, "/plan move D 2026-05-01 because typo")
+    assert "already past" not in out
