@@ -185,7 +185,7 @@ def find_objective(ctx: Ctx, name: str) -> Objective | None:
 
 def objective_names(ctx: Ctx) -> str:
     pairs = objectives_and_metrics(ctx.session, ctx.partnership)
-    return ", ".join(f"“{o.name}”" for o, _ in pairs) or "—"
+    return ", ".join(f"“{o.name}”" for o, _ in pairs)
 
 
 def add_objective(ctx: Ctx, rest: str) -> list[Reply]:
@@ -228,9 +228,10 @@ def add_metric(ctx: Ctx, rest: str) -> list[Reply]:
     objective_name, metric_name = unquote(parts[0]), unquote(parts[1])
     objective = find_objective(ctx, objective_name)
     if objective is None:
-        raise UserError(
-            "kpi.errors.unknown_objective", name=objective_name, known=objective_names(ctx)
-        )
+        known = objective_names(ctx)
+        if not known:
+            raise UserError("kpi.errors.no_objective_yet", name=objective_name)
+        raise UserError("kpi.errors.unknown_objective", name=objective_name, known=known)
     if not _METRIC_NAME_RE.match(metric_name):
         raise UserError("kpi.errors.bad_metric_name", name=metric_name, limit=MAX_METRIC_CHARS)
     after = parts[at + 1 :]

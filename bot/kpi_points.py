@@ -396,9 +396,9 @@ def require_metric(session: Session, partnership: Partnership, name: str) -> Met
     metric = metric_named(session, partnership, name)
     if metric is None:
         known = sorted(metrics_by_key(session, partnership).values(), key=lambda m: m.id or 0)
+        if not known:
+            raise UserError("kpi.errors.no_metric_yet", metric=name)
         raise UserError(
-            "kpi.errors.unknown_metric",
-            metric=name,
-            known=", ".join(m.name for m in known) or "—",
+            "kpi.errors.unknown_metric", metric=name, known=", ".join(m.name for m in known)
         )
     return metric

@@ -169,3 +169,10 @@ def test_two_metric_limit_holds_under_concurrency(console: ConsoleAdapter, app: 
     assert sorted(outcomes) == [False, True]
     with app.session_factory() as s:
         assert len(s.exec(select(Metric)).all()) == 2
+
+
+def test_unknown_names_before_anything_is_defined_say_what_to_do(console: ConsoleAdapter) -> None:
+    out = say(console, '/kpi metric "Nope" leads target 5', "/kpi log leads 3")
+    assert 'There is no objective yet. Add it first: `/kpi objective "Nope"`.' in out
+    assert "no decisive metric is defined yet" in out
+    assert "—" not in out
