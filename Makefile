@@ -28,6 +28,7 @@ bench: install
 lint: install
 	$(BIN)/ruff check bot adapters storage tests bench
 	$(BIN)/mypy bot adapters storage
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

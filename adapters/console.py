@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from bot.core import Core
-from bot.types import Action, Command, Reply, User, Visibility
+from bot.kernel.core import Core
+from bot.kernel.types import Action, Command, Reply, User, Visibility
 
 PLATFORM = "console"
 _SPEAKER_RE = re.compile(r"^@([\w.\-]+):\s?(.*)$")

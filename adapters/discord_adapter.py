@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,11 +35,12 @@ from adapters.discord_commands import build_tree, definitions
 from adapters.discord_interactions import InteractionService, payload_from_interaction
 from adapters.discord_rest import DEFAULT_API_URL, DiscordApiError, DiscordRest
 from adapters.setup import AdapterSetup
-from bot.types import Reply
+from bot.kernel.registry import Registry
+from bot.kernel.types import Reply
 
 if TYPE_CHECKING:
-    from bot.app import App
-    from bot.config import Settings
+    from bot.kernel.config import Settings
+    from bot.kernel.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +186,7 @@ class DiscordNotifier:
 # -- setup ------------------------------------------------------------------------
 
 
-def notifier(app: App) -> DiscordNotifier | None:
+def notifier(app: Services) -> DiscordNotifier | None:
     """Posts for the stand-alone dispatcher (`accord dispatch`): needs the bot token."""
     token = app.settings.discord_token
     if token is None:
@@ -191,7 +194,7 @@ def notifier(app: App) -> DiscordNotifier | None:
     return DiscordNotifier(app.settings.discord_api_url, token.get_secret_value())
 
 
-def setup(app: App) -> AdapterSetup:
+def setup(app: Services) -> AdapterSetup:
     """What `accord run` starts for Discord, from the settings."""
     settings = app.settings
     token = settings.discord_token.get_secret_value() if settings.discord_token else None
@@ -235,7 +238,9 @@ def setup(app: App) -> AdapterSetup:
 # -- `accord discord sync` ---------------------------------------------------------
 
 
-def add_cli(subparsers: Any) -> None:
+def add_cli(
+    subparsers: Any, registry: Callable[[], Registry]
+) -> None:
     discord_cmd = subparsers.add_parser("discord", help="Discord operator commands")
     sub = discord_cmd.add_subparsers(metavar="action")
     sync = sub.add_parser(
@@ -246,19 +251,19 @@ def add_cli(subparsers: Any) -> None:
     sync.add_argument(
         "--clear", action="store_true", help="remove the commands (e.g. a test guild's copy)"
     )
-    sync.set_defaults(func=cmd_sync)
+    sync.set_defaults(func=functools.partial(cmd_sync, registry=registry))
 
 
-def cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.registry import build_registry
-
+def cmd_sync(
+    args: argparse.Namespace, settings: Settings, *, registry: Callable[[], Registry]
+) -> int:
     async def run() -> int:
         client = discord.Client(intents=discord.Intents(guilds=True))
 
         async def nothing(*_: Any) -> Any:
             return []
 
-        tree = build_tree(client, build_registry(), nothing, nothing)
+        tree = build_tree(client, registry(), nothing, nothing)
         commands = [] if args.clear else await definitions(tree)
         if args.dry_run:
             print(json.dumps(commands, indent=2, ensure_ascii=False))

@@ -19,8 +19,8 @@ from discord import app_commands
 from discord.app_commands import locale_str
 
 from adapters.discord_interactions import LOG_AS_DECISION, TEXT_OPTION
-from bot.i18n import Translator
-from bot.registry import CommandSpec, Registry
+from bot.kernel.i18n import Translator
+from bot.kernel.registry import CommandSpec, Registry
 
 Handler = Callable[[discord.Interaction[Any]], Awaitable[None]]
 # (interaction, command, option, current) -> [(name, value)]

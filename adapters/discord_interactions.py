@@ -32,10 +32,10 @@ from adapters.discord_render import (
     replacing,
 )
 from adapters.discord_rest import DiscordApiError, DiscordPermissionError, DiscordRest
-from bot import i18n
-from bot.core import Core
-from bot.partnerships import find_channel
-from bot.types import Action, Command, Outcome, Reply, Tenant, User, Visibility
+from bot.kernel import i18n
+from bot.kernel.core import Core
+from bot.kernel.tenancy import find_channel
+from bot.kernel.types import Action, Command, Outcome, Reply, Tenant, User, Visibility
 from storage.models import Team
 
 if TYPE_CHECKING:

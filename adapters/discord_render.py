@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.parsing import mentions
-from bot.types import Attachment, Button, ButtonStyle, Reply, Visibility
+from bot.kernel.parsing import mentions
+from bot.kernel.types import Attachment, Button, ButtonStyle, Reply, Visibility
 
 log = logging.getLogger(__name__)
 

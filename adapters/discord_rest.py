@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 
 from adapters.discord_render import DiscordMessage, render, replacing
-from bot.types import Reply
+from bot.kernel.types import Reply
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """`POST /kpi/ingest`: other tools push KPI points over HTTP.
 
 This adapter only translates: it reads the bearer token and the JSON body,
-hands them to `bot.kpi_points.ingest` (which validates and stores in one
+hands them to `registry.point_ingest` (the KPI capability validates and stores in one
 transaction) and turns the outcome into a JSON response. Errors are 4xx with
 `{"error": code, "message": text}`; nothing is stored when one point is bad.
 """
@@ -11,20 +11,22 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from adapters.setup import AdapterSetup
-from bot.i18n import Translator
-from bot.kpi_points import PointError, Stored, ingest
+from bot.kernel.errors import RequestRefused
+from bot.kernel.i18n import Translator
+from bot.kernel.registry import PointIngest
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import sessionmaker
     from sqlmodel import Session
 
-    from bot.app import App
-    from bot.clock import Clock
+    from bot.kernel.clock import Clock
+    from bot.kernel.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +42,12 @@ def _error(status: int, key: str, **params: object) -> web.Response:
 
 
 class IngestHandler:
-    def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
+    def __init__(
+        self, session_factory: sessionmaker[Session], clock: Clock, ingest: PointIngest
+    ) -> None:
         self.session_factory = session_factory
         self.clock = clock
+        self.ingest = ingest
 
     async def handle(self, request: web.Request) -> web.Response:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
@@ -59,14 +64,14 @@ class IngestHandler:
             return _error(400, "kpi.points.bad_json")
         try:
             stored = await asyncio.to_thread(self._store, token.strip(), payload)
-        except PointError as err:
+        except RequestRefused as err:
             return _error(err.status, err.key, **err.params)
-        return web.json_response({"stored": stored.stored, "duplicates": stored.duplicates})
+        return web.json_response(dict(stored))
 
-    def _store(self, token: str, payload: object) -> Stored:
+    def _store(self, token: str, payload: object) -> Mapping[str, int]:
         with self.session_factory() as session:
             try:
-                stored = ingest(session, token, payload, self.clock.now())
+                stored = self.ingest(session, token, payload, self.clock.now())
             except BaseException:
                 session.rollback()
                 raise
@@ -74,12 +79,16 @@ class IngestHandler:
             return stored
 
 
-def routes(session_factory: sessionmaker[Session], clock: Clock) -> list[web.RouteDef]:
-    return [web.post(PATH, IngestHandler(session_factory, clock).handle)]
+def routes(app: Services) -> list[web.RouteDef]:
+    """The endpoint, served when a capability registered `registry.point_ingest`."""
+    ingest = app.registry.point_ingest
+    if ingest is None:
+        return []
+    return [web.post(PATH, IngestHandler(app.session_factory, app.clock, ingest).handle)]
 
 
-def setups(app: App) -> list[AdapterSetup]:
+def setups(app: Services) -> list[AdapterSetup]:
     """The ingest endpoint rides on the shared HTTP server when ACCORD_HTTP_PORT is set."""
     if not app.settings.http_port:
         return []
-    return [AdapterSetup(name="kpi-ingest", routes=routes(app.session_factory, app.clock))]
+    return [AdapterSetup(name="kpi-ingest", routes=routes(app))]

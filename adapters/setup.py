@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.types import Notifier
+from bot.kernel.types import Notifier
 
 
 @dataclass

@@ -54,11 +54,11 @@ from adapters.slack_delivery import (
     make_async_client,
 )
 from adapters.slack_render import neutral_action_id, reply_blocks
-from bot import home, i18n
-from bot.app import App
-from bot.config import Settings
-from bot.core import Core
-from bot.types import Command, Outcome, Tenant
+from bot.kernel import i18n
+from bot.kernel.config import Settings
+from bot.kernel.core import Core
+from bot.kernel.services import Services
+from bot.kernel.types import Command, Outcome, Tenant
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ class SlackConfig:
 
 
 class SlackAdapter:
-    def __init__(self, app: App, config: SlackConfig, *, core: Core | None = None) -> None:
+    def __init__(self, app: Services, config: SlackConfig, *, core: Core | None = None) -> None:
         self.app = app
         self.core = core or app.core
         self.config = config
@@ -334,11 +334,14 @@ class SlackAdapter:
     ) -> None:
         if event.get("tab") != "home":
             return
+        home = self.app.registry.home_view
+        if home is None:
+            return
         user_id = event.get("user", "")
         team = context.team_id or context.enterprise_id or ""
         profile = await self._profile(client, team, user_id)
         replies = await self._in_core_pool(
-            home.overview,
+            home,
             self.app.session_factory,
             Tenant(payloads.PLATFORM, team),
             user_id,
@@ -541,7 +544,7 @@ def _notifier(config: SlackConfig, installations: Any, pacer: ChannelPacer) -> S
     return SlackNotifier(token_for, config.api_url, pacer)
 
 
-def notifier(app: App) -> SlackNotifier | None:
+def notifier(app: Services) -> SlackNotifier | None:
     """Posts for the stand-alone dispatcher (`accord dispatch`): no listener, no server."""
     config = SlackConfig.from_settings(app.settings)
     installations = (
@@ -554,7 +557,7 @@ def notifier(app: App) -> SlackNotifier | None:
     return _notifier(config, installations, ChannelPacer(config.pace_seconds))
 
 
-def setup(app: App) -> AdapterSetup:
+def setup(app: Services) -> AdapterSetup:
     """What `accord run` starts for Slack (see `bot.runner.adapter_setups`)."""
     adapter = SlackAdapter(app, SlackConfig.from_settings(app.settings))
     adapter.warm_up()

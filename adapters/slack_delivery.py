@@ -40,8 +40,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack_render import SlackMessage, render
-from bot.i18n import Translator
-from bot.types import Attachment, Reply, Visibility
+from bot.kernel.i18n import Translator
+from bot.kernel.types import Attachment, Reply, Visibility
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from bot.types import Action, Command, User
+from bot.kernel.types import Action, Command, User
 
 PLATFORM = "slack"
 DECIDE_MODAL_ID = "accord_decide"

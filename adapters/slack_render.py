@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.types import Button, ButtonStyle, Reply
+from bot.kernel.types import Button, ButtonStyle, Reply
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000

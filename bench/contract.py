@@ -25,10 +25,10 @@ from sqlalchemy.engine import Engine  # noqa: E402
 
 from adapters.console import ConsoleAdapter  # noqa: E402
 from bot.app import build_app  # noqa: E402
-from bot.clock import FixedClock  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.dispatcher import Dispatcher  # noqa: E402
-from bot.types import Reply  # noqa: E402
+from bot.delivery.dispatcher import Dispatcher  # noqa: E402
+from bot.kernel.clock import FixedClock  # noqa: E402
+from bot.kernel.config import Settings  # noqa: E402
+from bot.kernel.types import Reply  # noqa: E402
 from storage import db  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

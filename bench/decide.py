@@ -23,9 +23,9 @@ import psycopg  # noqa: E402
 
 from bench._common import pg_schema, postgres_reachable, summary_ms  # noqa: E402
 from bot.app import build_app  # noqa: E402
-from bot.clock import SystemClock  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.types import Command, User  # noqa: E402
+from bot.kernel.clock import SystemClock  # noqa: E402
+from bot.kernel.config import Settings  # noqa: E402
+from bot.kernel.types import Command, User  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
 TEXT = "we launch on 3 March with <@U2> #launch #q1"

@@ -26,10 +26,11 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from bot import digest  # noqa: E402
-from bot.i18n import Translator  # noqa: E402
-from bot.kpi_stats import reviewed_week  # noqa: E402
-from bot.registry import RenderContext, build_registry  # noqa: E402
+from bot.app import build_registry  # noqa: E402
+from bot.kernel.i18n import Translator  # noqa: E402
+from bot.kernel.registry import RenderContext  # noqa: E402
+from bot.kpi import digest  # noqa: E402
+from bot.kpi.stats import reviewed_week  # noqa: E402
 from storage import db  # noqa: E402
 from storage.models import Partnership  # noqa: E402
 

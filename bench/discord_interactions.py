@@ -30,8 +30,8 @@ from adapters.discord_render import render  # noqa: E402
 from adapters.discord_rest import DiscordRest  # noqa: E402
 from bench._common import pg_schema, postgres_reachable  # noqa: E402
 from bot.app import build_app  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.types import Button, Reply, ReplyField  # noqa: E402
+from bot.kernel.config import Settings  # noqa: E402
+from bot.kernel.types import Button, Reply, ReplyField  # noqa: E402
 
 SEQUENTIAL = 300
 CONCURRENT = 300

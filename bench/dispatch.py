@@ -35,11 +35,12 @@ from sqlalchemy import text, update  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import Session, func, select  # noqa: E402
 
-from bot import reminders  # noqa: E402
-from bot.clock import FixedClock  # noqa: E402
-from bot.dispatcher import Dispatcher  # noqa: E402
-from bot.registry import RenderContext, build_registry  # noqa: E402
-from bot.types import Reply  # noqa: E402
+from bot.app import build_registry  # noqa: E402
+from bot.delivery.dispatcher import Dispatcher  # noqa: E402
+from bot.kernel.clock import FixedClock  # noqa: E402
+from bot.kernel.registry import RenderContext  # noqa: E402
+from bot.kernel.types import Reply  # noqa: E402
+from bot.planning import reminders  # noqa: E402
 from storage import db  # noqa: E402
 from storage.models import Channel, Milestone, Notification, Partnership, Team  # noqa: E402
 

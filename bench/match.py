@@ -27,11 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import text  # noqa: E402
 
+from bot.kernel.types import Tenant  # noqa: E402
 from bot.matching import profiles  # noqa: E402
 from bot.matching.directory import IndexCache  # noqa: E402
 from bot.matching.engine import Query, build_index, rank  # noqa: E402
 from bot.matching.profiles import Contact, Profile  # noqa: E402
-from bot.types import Tenant  # noqa: E402
 from storage import db  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench._common import pg_schema, postgres_reachable  # noqa: E402
 from bot.app import build_app  # noqa: E402
-from bot.config import Settings  # noqa: E402
+from bot.kernel.config import Settings  # noqa: E402
 from storage import db  # noqa: E402
 from tests.slack.fake_slack import FakeSlack  # noqa: E402
 from tests.slack.harness import fixture, form_body, running, signed_headers  # noqa: E402

@@ -1,6 +1,8 @@
-"""Wiring: settings -> engine -> core. Built once per process and passed down.
+"""The composition root: settings -> engine -> registry -> core. Built once per process.
 
-No global: adapters, the dispatcher and the CLI receive the `App` they use.
+With `bot.cli` and `bot.runner`, the only place that imports every capability.
+No global: adapters, the dispatcher and the operator commands receive the `App`
+they use.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from bot.clock import Clock, SystemClock
-from bot.config import Settings
-from bot.core import Core, CoreConfig
-from bot.registry import Registry, build_registry
+from bot import contract, decisions, home, kpi, matching, planning
+from bot import settings as accord_settings  # `/accord`; `settings` names the configuration here
+from bot.kernel.clock import Clock, SystemClock
+from bot.kernel.config import Settings
+from bot.kernel.core import Core, CoreConfig
+from bot.kernel.registry import Registry
+from bot.matching.weights import parse as parse_weights
 from storage import db
 
 log = logging.getLogger(__name__)
@@ -43,6 +48,20 @@ class App:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def build_registry(match_weights: str = "") -> Registry:
+    """Every capability, registered explicitly. `match_weights` is ACCORD_MATCH_WEIGHTS."""
+    registry = Registry()
+    # The order is the order of `/accord help`.
+    decisions.register(registry)
+    planning.register(registry)
+    matching.register(registry, weights=parse_weights(match_weights))  # /match and /partner
+    kpi.register(registry)  # also /digest, the digest renderer and its scheduling hook
+    contract.register(registry)
+    accord_settings.register(registry)
+    home.register(registry)  # the App Home view
+    return registry
 
 
 def build_app(

@@ -1,7 +1,9 @@
 """The `accord` command line (also `python -m bot`).
 
 Subcommands are registered explicitly below; each capability that has
-operator commands adds its own `add_*_commands(subparsers)` call here.
+operator commands adds them through its `add_cli(subparsers)` entry, one line
+here. Commands marked with `app_command` receive the wired `App`, built here
+and closed afterwards.
 """
 
 from __future__ import annotations
@@ -12,15 +14,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlmodel import col, select
-
 from adapters import discord_adapter
-from bot import kpi_cli, matching, plan_files
-from bot.app import App, build_app
-from bot.cli_args import group, tenant_args
-from bot.config import Settings
-from bot.contract import add_cli as add_contract_cli
-from bot.i18n import translator
+from bot import contract, decisions, kpi, matching, planning
+from bot.app import build_app, build_registry
+from bot.kernel.cli_args import group
+from bot.kernel.config import Settings
 
 log = logging.getLogger("accord")
 
@@ -39,6 +37,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "func"):
         parser.print_help()
         return 2
+    if getattr(args, "needs_app", False):
+        app = build_app(settings)
+        try:
+            return int(args.func(args, app) or 0)
+        finally:
+            app.close()
     return int(args.func(args, settings) or 0)
 
 
@@ -64,22 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade = db_sub.add_parser("upgrade", help="apply migrations")
     upgrade.set_defaults(func=cmd_db_upgrade)
 
-    export_sub = group(sub, "export", "write data to stdout")
-    decisions = export_sub.add_parser("decisions", help="the decision log")
-    tenant_args(decisions)
-    decisions.add_argument("--channel", help="one partnership's shared channel (default: all)")
-    decisions.add_argument("--format", choices=("csv", "md", "json"), default="md")
-    decisions.add_argument("--lang", default="en")
-    decisions.set_defaults(func=cmd_export_decisions)
-    add_contract_cli(export_sub)
+    decisions.add_cli(sub)
+    contract.add_cli(group(sub, "export", "write data to stdout"))
 
     dispatch = sub.add_parser("dispatch", help="send due reminders and digests")
     dispatch.add_argument("--once", action="store_true", help="one pass, then exit")
     dispatch.set_defaults(func=cmd_dispatch)
-    discord_adapter.add_cli(sub)
-    kpi_cli.add_cli(sub)
+    discord_adapter.add_cli(sub, build_registry)
+    kpi.add_cli(sub)
     matching.add_cli(sub)
-    plan_files.add_cli(sub)
+    planning.add_cli(sub)
     return parser
 
 
@@ -116,29 +114,6 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     app = build_app(settings)
     app.close()
     print("database is up to date", file=sys.stderr)
-    return 0
-
-
-def cmd_export_decisions(args: argparse.Namespace, settings: Settings) -> int:
-    from bot import decisions
-    from storage.models import Decision
-
-    app: App = build_app(settings)
-    try:
-        with app.session_factory() as session:
-            query = select(Decision).where(
-                Decision.platform == args.platform, Decision.team_id == args.team
-            )
-            if args.channel:
-                query = query.where(Decision.posted_channel_id == args.channel)
-            rows = session.exec(query.order_by(col(Decision.number))).all()
-            sys.stdout.write(
-                decisions.export(
-                    session, rows, args.format, translator(args.lang), settings.default_timezone
-                )
-            )
-    finally:
-        app.close()
     return 0
 
 

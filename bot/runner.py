@@ -19,9 +19,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from adapters import discord_adapter, kpi_ingest, slack_adapter
 from adapters.setup import AdapterSetup
 from bot.app import App, build_app
-from bot.config import Settings
-from bot.dispatcher import Dispatcher, PassResult
-from bot.types import Notifier
+from bot.delivery.dispatcher import Dispatcher, PassResult
+from bot.kernel.config import Settings
+from bot.kernel.types import Notifier
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from sqlmodel import SQLModel
 
 from adapters.console import ConsoleAdapter
 from bot.app import App, build_app
-from bot.clock import FixedClock
-from bot.config import Settings
+from bot.kernel.clock import FixedClock
+from bot.kernel.config import Settings
 from storage import db
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")

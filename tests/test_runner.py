@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 
 from bot.app import build_app
-from bot.clock import FixedClock
-from bot.config import Settings
+from bot.kernel.clock import FixedClock
+from bot.kernel.config import Settings
 from bot.runner import adapter_setups, notifiers_for
 
 

@@ -16,8 +16,8 @@ import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bot.kernel.registry import Registry
     from bot.matching.weights import Weights
-    from bot.registry import Registry
 
 
 def register(registry: Registry, *, weights: Weights | None = None) -> None:

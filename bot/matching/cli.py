@@ -14,14 +14,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from bot.cli_args import group, tenant_args
-from bot.i18n import translator
+from bot.kernel.cli_args import app_command, group, tenant_args
+from bot.kernel.i18n import translator
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from bot.config import Settings
-    from bot.i18n import Translator
+    from bot.kernel.i18n import Translator
+    from bot.kernel.services import Services
     from bot.matching.profiles import Parsed
 
 
@@ -39,27 +39,27 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[typ
         help="store the valid rows and report the others (default: all or nothing)",
     )
     partners.add_argument("--lang", default="en", help="language of the messages: en or fr")
-    partners.set_defaults(func=cmd_import_partners)
+    app_command(partners, cmd_import_partners)
 
     profile = imports.add_parser("profile", help="import the team's own profile (CSV or JSON)")
     profile.add_argument("file", type=Path)
     tenant_args(profile)
     profile.add_argument("--lang", default="en")
-    profile.set_defaults(func=cmd_import_profile)
+    app_command(profile, cmd_import_profile)
 
     exports = group(subparsers, "export", "write data to stdout")
     export = exports.add_parser("partners", help="the partner directory, as CSV or JSON")
     tenant_args(export)
     export.add_argument("--format", choices=("csv", "json"), default="csv")
-    export.set_defaults(func=cmd_export_partners)
+    app_command(export, cmd_export_partners)
 
     demo = subparsers.add_parser("demo", help="load the demo partner directory (fictional)")
     tenant_args(demo)
-    demo.set_defaults(func=cmd_demo)
+    app_command(demo, cmd_demo)
 
 
 def _tenant_of(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from bot.types import Tenant
+    from bot.kernel.types import Tenant
 
     return Tenant(args.platform, args.team)
 
@@ -78,24 +78,19 @@ def _read(path: Path, t: Translator) -> Parsed | None:
 
 
 def _write(
-    args: argparse.Namespace, settings: Settings, work: Callable[[Session, datetime], T]
+    args: argparse.Namespace, app: Services, work: Callable[[Session, datetime], T]
 ) -> T:
     """Run `work` in one transaction on the tenant of `args`, its team row ensured."""
-    from bot.app import build_app
-    from bot.partnerships import ensure_team
+    from bot.kernel.tenancy import ensure_team
     from storage.db import transaction
 
-    app = build_app(settings)
-    try:
-        with transaction(app.session_factory) as session:
-            now = app.clock.now()
-            ensure_team(session, _tenant_of(args), now)
-            return work(session, now)
-    finally:
-        app.close()
+    with transaction(app.session_factory) as session:
+        now = app.clock.now()
+        ensure_team(session, _tenant_of(args), now)
+        return work(session, now)
 
 
-def cmd_import_partners(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_import_partners(args: argparse.Namespace, app: Services) -> int:
     from bot.matching import profiles
 
     t = translator(args.lang)
@@ -105,7 +100,7 @@ def cmd_import_partners(args: argparse.Namespace, settings: Settings) -> int:
     try:
         result = _write(
             args,
-            settings,
+            app,
             lambda session, now: profiles.import_parsed(
                 session, _tenant_of(args), parsed, now, skip_invalid=args.skip_invalid
             ),
@@ -122,7 +117,7 @@ def cmd_import_partners(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_import_profile(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_import_profile(args: argparse.Namespace, app: Services) -> int:
     from bot.matching import profiles
 
     t = translator(args.lang)
@@ -138,32 +133,27 @@ def cmd_import_profile(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     _write(
         args,
-        settings,
+        app,
         lambda session, now: profiles.store(session, _tenant_of(args), [own], now, own=True),
     )
     print(t("matching.import.profile_done", name=own.name), file=sys.stderr)
     return 0
 
 
-def cmd_export_partners(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import build_app
+def cmd_export_partners(args: argparse.Namespace, app: Services) -> int:
     from bot.matching import profiles
 
-    app = build_app(settings)
-    try:
-        with app.session_factory() as session:
-            rows = profiles.export_rows(session, _tenant_of(args))
-    finally:
-        app.close()
+    with app.session_factory() as session:
+        rows = profiles.export_rows(session, _tenant_of(args))
     sys.stdout.write(profiles.export_text(rows, args.format))
     return 0
 
 
-def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_demo(args: argparse.Namespace, app: Services) -> int:
     from bot.matching.directory import load_demo
 
     count, own_set = _write(
-        args, settings, lambda session, now: load_demo(session, _tenant_of(args), now)
+        args, app, lambda session, now: load_demo(session, _tenant_of(args), now)
     )
     t = translator("en")
     print(t("matching.demo.loaded_own" if own_set else "matching.demo.loaded", count=count))

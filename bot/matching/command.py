@@ -13,16 +13,16 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from bot.context import Ctx
-from bot.errors import UserError
+from bot.kernel.context import Ctx
+from bot.kernel.errors import UserError
+from bot.kernel.parsing import fold, split_first
+from bot.kernel.registry import CommandSpec, Registry
+from bot.kernel.types import Button, ButtonStyle, Reply, ReplyField, Tenant, Visibility
 from bot.matching import profiles as store
 from bot.matching.directory import IndexCache, load_demo
 from bot.matching.engine import Match, Note, Query, best_contact, rank
 from bot.matching.profiles import Contact, Profile, ProfileError
 from bot.matching.weights import Weights
-from bot.parsing import fold, split_first
-from bot.registry import CommandSpec, Registry
-from bot.types import Button, ButtonStyle, Reply, ReplyField, Tenant, Visibility
 from storage.models import PartnerProfile, Partnership
 
 DEFAULT_TOP = 5

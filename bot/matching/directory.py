@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.kernel.types import Tenant
 from bot.matching import profiles as store
 from bot.matching.engine import Index, Normaliser, build_index
-from bot.types import Tenant
 
 DEMO_FILE = "demo_partners.json"
 
@@ -55,7 +55,7 @@ class IndexCache:
 
 
 def demo_data() -> dict[str, Any]:
-    raw = resources.files("bot").joinpath("data", DEMO_FILE).read_text(encoding="utf-8")
+    raw = resources.files("bot.matching").joinpath("data", DEMO_FILE).read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(raw)
     return data
 

@@ -31,10 +31,10 @@ from scipy import sparse
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
+from bot.kernel.parsing import fold
 from bot.matching.profiles import Contact, Profile
 from bot.matching.vocabulary import FRENCH_TO_ENGLISH
 from bot.matching.weights import CULTURE_CONFLICTS, PARTS, ROLE_KEYWORDS, Weights
-from bot.parsing import fold
 
 # Tag-like fields indexed as binary matrices.
 TAG_FIELDS = ("audience", "objectives", "culture", "sectors", "resources", "needs")

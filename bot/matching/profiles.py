@@ -25,9 +25,9 @@ from sqlalchemy import text as sql_text
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
-from bot.i18n import Translator
-from bot.parsing import fold
-from bot.types import Tenant
+from bot.kernel.i18n import Translator
+from bot.kernel.parsing import fold
+from bot.kernel.types import Tenant
 from storage.models import Counter, PartnerContact, PartnerProfile
 
 # Profile attributes stored as columns of the same name.

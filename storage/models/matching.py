@@ -27,7 +27,7 @@ class PartnerProfile(SQLModel, table=True):
     platform: str = Field(max_length=16)
     team_id: str = Field(max_length=64)
     name: str = Field(max_length=200)
-    # `bot.parsing.fold(name)`: "Société Verte" and "societe verte" are one profile.
+    # `bot.kernel.parsing.fold(name)`: "Société Verte" and "societe verte" are one profile.
     name_key: str = Field(max_length=200)
     is_own: bool = False
     description: str = Field(default="", sa_column=Column(Text, nullable=False))

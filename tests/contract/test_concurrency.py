@@ -7,7 +7,7 @@ import threading
 from sqlmodel import Session, select
 
 from bot.app import App
-from bot.types import Command, User
+from bot.kernel.types import Command, User
 from storage.models import Contract
 from tests.contract.helpers import PARTIES, TERMS
 

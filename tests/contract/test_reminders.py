@@ -9,9 +9,9 @@ from sqlmodel import Session, col, select
 
 from adapters.console import ConsoleAdapter
 from bot.app import App
-from bot.clock import FixedClock
-from bot.dispatcher import Dispatcher
-from bot.types import Reply
+from bot.delivery.dispatcher import Dispatcher
+from bot.kernel.clock import FixedClock
+from bot.kernel.types import Reply
 from storage.models import Notification
 from tests.conftest import say
 from tests.contract.helpers import confirmed, filled

@@ -7,9 +7,8 @@ from nacl.signing import SigningKey
 from pydantic import SecretStr
 
 from adapters.discord_adapter import INTERACTIONS_PATH, DiscordNotifier, setup
-from bot.app import App
+from bot.app import App, build_registry
 from bot.cli import main
-from bot.registry import build_registry
 from tests.discord.fake_discord import APP_ID, FakeDiscord
 
 

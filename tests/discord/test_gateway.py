@@ -84,7 +84,7 @@ def test_autocomplete_and_buttons_over_the_gateway(
     app: App, fake: FakeDiscord, api_base: None
 ) -> None:
     def vote(ctx: Any, value: str) -> list[Any]:
-        from bot.types import Reply
+        from bot.kernel.types import Reply
 
         return [Reply(text=f"voted {value}", replace_original=True)]
 

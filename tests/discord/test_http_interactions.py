@@ -11,9 +11,9 @@ from nacl.signing import SigningKey
 from sqlmodel import Session, col, select
 
 from bot.app import App
-from bot.context import Ctx
-from bot.registry import CommandSpec
-from bot.types import Button, Reply, Visibility
+from bot.kernel.context import Ctx
+from bot.kernel.registry import CommandSpec
+from bot.kernel.types import Button, Reply, Visibility
 from storage.models import Decision
 from tests.discord import payloads as p
 from tests.discord.conftest import Endpoint, sign

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.app import App, build_app
-from bot.config import Settings
+from bot.kernel.config import Settings
 from storage import db
 from storage.models import Decision, ProcessedRequest
 from tests.discord import payloads as p

@@ -13,9 +13,9 @@ from sqlmodel import Session
 from adapters.discord_adapter import DiscordNotifier
 from adapters.discord_rest import DiscordPermissionError, DiscordRest
 from bot.app import App
-from bot.dispatcher import Dispatcher
-from bot.registry import RenderContext
-from bot.types import Reply
+from bot.delivery.dispatcher import Dispatcher
+from bot.kernel.registry import RenderContext
+from bot.kernel.types import Reply
 from storage.models import Notification
 from tests.discord.conftest import BOT_TOKEN
 from tests.discord.fake_discord import FakeDiscord

@@ -11,7 +11,7 @@ from adapters.discord_render import (
     parse_custom_id,
     render,
 )
-from bot.types import Attachment, Button, ButtonStyle, Reply, ReplyField, Visibility
+from bot.kernel.types import Attachment, Button, ButtonStyle, Reply, ReplyField, Visibility
 
 
 def assert_within_limits(payload: dict[str, Any]) -> None:
@@ -152,8 +152,8 @@ def test_repeated_buttons_are_dropped_and_edits_replace_everything() -> None:
 
 
 def test_every_typed_option_has_a_description_in_both_languages() -> None:
-    from bot.i18n import translator
-    from bot.registry import build_registry
+    from bot.app import build_registry
+    from bot.kernel.i18n import translator
 
     for spec in build_registry().commands.values():
         for option in spec.options:

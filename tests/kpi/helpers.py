@@ -8,7 +8,7 @@ from pathlib import Path
 
 from adapters.console import ConsoleAdapter
 from bot.app import App
-from bot.types import Reply
+from bot.kernel.types import Reply
 from tests.conftest import say
 
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import struct
 
-from bot import charts
-from bot.i18n import Translator
+from bot.kernel.i18n import Translator
+from bot.kpi import charts
 
 
 def _png_size(data: bytes) -> tuple[int, int]:

@@ -10,7 +10,7 @@ from sqlmodel import select
 from adapters.console import ConsoleAdapter
 from bot.app import App
 from bot.cli import main
-from bot.config import Settings
+from bot.kernel.config import Settings
 from storage.models.kpi import KpiPoint
 from tests.kpi.helpers import setup_launch
 

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from adapters.console import ConsoleAdapter
 from bot.app import App
-from bot.types import Command, User
+from bot.kernel.types import Command, User
 from storage.models import ProcessedRequest
 from storage.models.kpi import KpiPoint, KpiToken, Metric
 from tests.conftest import say

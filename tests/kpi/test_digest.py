@@ -11,9 +11,9 @@ from sqlmodel import select
 
 from adapters.console import ConsoleAdapter
 from bot.app import App
-from bot.clock import FixedClock
-from bot.dispatcher import Dispatcher
-from bot.registry import DigestWeek, RenderContext
+from bot.delivery.dispatcher import Dispatcher
+from bot.kernel.clock import FixedClock
+from bot.kernel.registry import DigestWeek, RenderContext
 from storage.models import Notification, Partnership
 from storage.models.notifications import SENT
 from tests.conftest import say

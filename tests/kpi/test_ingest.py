@@ -24,7 +24,7 @@ Post = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
 
 def _serve(app: App, scenario: Callable[[Post], Awaitable[None]]) -> None:
     async def main() -> None:
-        runner = web.AppRunner(build_http_app(routes(app.session_factory, app.clock)))
+        runner = web.AppRunner(build_http_app(routes(app)))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()

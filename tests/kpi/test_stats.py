@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from bot.kpi_points import NewPoint, parse_amount, store_points
-from bot.kpi_stats import figures, iso_week, reviewed_week, trend, week_of, weekly_series
+from bot.kpi.points import NewPoint, parse_amount, store_points
+from bot.kpi.stats import figures, iso_week, reviewed_week, trend, week_of, weekly_series
 from storage import db
 from storage.models import Partnership
 from storage.models.kpi import Metric, Objective

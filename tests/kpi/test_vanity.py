@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import vanity
+from bot.kpi import vanity
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,11 @@ from sqlmodel import Session, col, select
 
 from bot.app import App
 from bot.cli import main
-from bot.clock import FixedClock
+from bot.kernel.clock import FixedClock
+from bot.kernel.types import Tenant
 from bot.matching import profiles
 from bot.matching.directory import IndexCache
 from bot.matching.profiles import ImportRefused, parse_text
-from bot.types import Tenant
 from storage.models import PartnerContact, PartnerProfile
 
 ACME = Tenant("console", "acme")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.i18n import translator
+from bot.kernel.i18n import translator
 from bot.matching import profiles
 from bot.matching.profiles import ProfileError, parse_channels, parse_size, parse_text
 

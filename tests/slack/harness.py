@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from adapters.http_server import build_http_app, mark_ready, start_http
 from adapters.slack_adapter import SlackAdapter, SlackConfig
 from bot.app import App
-from bot.core import Core
+from bot.kernel.core import Core
 from storage.models import Decision
 from tests.slack.fake_slack import FakeSlack
 

@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from adapters.slack_adapter import BOT_SCOPES
 from bot.app import App
-from bot.context import Ctx
-from bot.types import Button, Reply, Visibility
+from bot.kernel.context import Ctx
+from bot.kernel.types import Button, Reply, Visibility
 from storage.models import Member
 from tests.slack.harness import Finished, decisions, fixture, running
 

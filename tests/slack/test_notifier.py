@@ -8,8 +8,8 @@ from sqlmodel import Session, select
 
 from adapters.slack_delivery import ChannelPacer, SlackNotifier
 from bot.app import App
+from bot.kernel.types import Attachment, Reply
 from bot.runner import make_dispatcher
-from bot.types import Attachment, Reply
 from storage.models import Notification
 from storage.models.notifications import PENDING, SENT
 from tests.conftest import START

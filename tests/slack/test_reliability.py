@@ -14,10 +14,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.app import App, build_app
-from bot.clock import FixedClock
-from bot.config import Settings
-from bot.core import Core
-from bot.types import Command, Outcome
+from bot.kernel.clock import FixedClock
+from bot.kernel.config import Settings
+from bot.kernel.core import Core
+from bot.kernel.types import Command, Outcome
 from storage import db
 from storage.models import Decision
 from tests.slack.fake_slack import FakeSlack

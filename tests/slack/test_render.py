@@ -13,7 +13,7 @@ from adapters.slack_render import (
     escape,
     render,
 )
-from bot.types import Button, Reply, ReplyField
+from bot.kernel.types import Button, Reply, ReplyField
 
 
 def _all_text(block: dict) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.app import App
-from bot.config import Settings
+from bot.kernel.config import Settings
 from bot.runner import adapter_setups
 
 

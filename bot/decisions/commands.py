@@ -1,0 +1,494 @@
+"""The decision log: `/decide` and `/decisions`.
+
+Decisions are append-only. A correction is a new decision that supersedes the
+old one; the old one stays, marked as superseded, and both show the history.
+Every decision is posted, visibly, in the partnership's shared channel.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TypedDict
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from bot.kernel.context import Ctx
+from bot.kernel.errors import UserError
+from bot.kernel.i18n import Translator
+from bot.kernel.parsing import fold, mentions, parse_number, split_first, tags
+from bot.kernel.registry import CommandSpec, Registry
+from bot.kernel.types import Attachment, Reply, ReplyField, Tenant, Visibility
+from storage.counters import next_number
+from storage.models import Decision, Partnership
+
+EXPORT_FORMATS = ("md", "csv", "json")
+
+
+def register(registry: Registry) -> None:
+    registry.add_command(
+        CommandSpec(
+            name="decide",
+            handler=decide,
+            summary_key="help.summary.decide",
+            usage_key="help.usage.decide",
+            options={"supersedes": "int", "link": "str"},
+        )
+    )
+    registry.add_command(
+        CommandSpec(
+            name="decisions",
+            handler=decisions,
+            summary_key="help.summary.decisions",
+            usage_key="help.usage.decisions",
+        )
+    )
+    registry.add_suggester("decide", "supersedes", suggest_numbers)
+    registry.add_suggester("decisions", "text", suggest_show)
+
+
+# -- autocomplete -------------------------------------------------------------
+
+SHOW_WORDS = ("show", "voir")
+
+
+def _label(number: int, text: str) -> str:
+    name = f"#{number} · {' '.join(text.split())}"
+    return name if len(name) <= 100 else name[:99] + "…"
+
+
+def suggest_numbers(
+    session: Session, tenant: Tenant, partnership: Partnership, current: str
+) -> list[tuple[str, str | int]]:
+    """Decisions matching what was typed: a number's first digits, or words."""
+    words = current.strip().lstrip("#")
+    if words.isdigit() or not words:
+        rows = [
+            d for d in recent(session, tenant, partnership, 200) if str(d.number).startswith(words)
+        ]
+    else:
+        rows = search(session, tenant, partnership, words, 25)
+    return [(_label(d.number, d.text), d.number) for d in rows[:25]]
+
+
+def suggest_show(
+    session: Session, tenant: Tenant, partnership: Partnership, current: str
+) -> list[tuple[str, str | int]]:
+    """`/decisions show 1…` completes to each matching decision."""
+    head, _, rest = current.strip().partition(" ")
+    if head.lower() not in SHOW_WORDS:
+        return []
+    return [
+        (f"{head.lower()} {number} — {label.partition(' · ')[2]}"[:100], f"{head.lower()} {number}")
+        for label, number in suggest_numbers(session, tenant, partnership, rest)
+    ]
+
+
+# -- recording --------------------------------------------------------------
+
+
+def record_decision(
+    ctx: Ctx,
+    text: str,
+    *,
+    supersedes: int | None = None,
+    link: str | None = None,
+    source: str = "decide",
+    extra_participants: Sequence[str] = (),
+) -> Decision:
+    """Validate and store one decision. Other capabilities log through here too
+    (a milestone moved, a contract term changed)."""
+    text = text.strip()
+    if not text:
+        raise UserError("decisions.errors.empty")
+    if len(text) > ctx.limits.decision_max_chars:
+        raise UserError(
+            "decisions.errors.too_long", limit=ctx.limits.decision_max_chars, length=len(text)
+        )
+    previous = None
+    if supersedes is not None:
+        previous = find(ctx.session, ctx.tenant, ctx.partnership, supersedes)
+        if previous is None:
+            raise UserError("decisions.errors.unknown", number=supersedes)
+        successor = superseded_by(ctx.session, previous)
+        if successor is not None:
+            raise UserError(
+                "decisions.errors.already_superseded", number=supersedes, by=successor.number
+            )
+    participants = list(
+        dict.fromkeys([*mentions(text), *(u.id for u in ctx.mentioned), *extra_participants])
+    )
+    decision_tags = tags(text)
+    decision = Decision(
+        platform=ctx.tenant.platform,
+        team_id=ctx.tenant.team_id,
+        number=next_number(ctx.session, ctx.tenant.platform, ctx.tenant.team_id, "decision"),
+        partnership_id=ctx.partnership.id,  # type: ignore[arg-type]
+        channel_id=ctx.channel.channel_id,
+        posted_channel_id=ctx.shared_channel_id,
+        text=text,
+        search_text=fold(" ".join([text, *decision_tags])),
+        author_id=ctx.user.id,
+        participants=participants,
+        tags=decision_tags,
+        link=link,
+        supersedes_id=previous.id if previous else None,
+        source=source,
+        created_at=ctx.now,
+    )
+    ctx.session.add(decision)
+    ctx.session.flush()
+    return decision
+
+
+def decide(ctx: Ctx) -> list[Reply]:
+    supersedes = ctx.options.get("supersedes")
+    link = ctx.options.get("link") or ctx.source_link
+    decision = record_decision(
+        ctx,
+        ctx.text,
+        supersedes=int(supersedes) if isinstance(supersedes, int) else None,
+        link=str(link) if link else None,
+    )
+    return announce(ctx, decision)
+
+
+def announce(ctx: Ctx, decision: Decision) -> list[Reply]:
+    """The post in the shared channel, and a note to the author when that is elsewhere."""
+    post = decision_card(ctx, decision, title_key="decisions.recorded_title", fresh=True)
+    post.target_channel = ctx.target_channel
+    replies = [post]
+    if post.target_channel:
+        replies.append(
+            Reply(
+                text=ctx.t(
+                    "decisions.posted_elsewhere",
+                    number=decision.number,
+                    channel=f"<#{post.target_channel}>",
+                ),
+                visibility=Visibility.EPHEMERAL,
+            )
+        )
+    return replies
+
+
+def decision_card(ctx: Ctx, decision: Decision, *, title_key: str, fresh: bool = False) -> Reply:
+    t = ctx.t
+    fields = [ReplyField(t("decisions.field.author"), f"<@{decision.author_id}>")]
+    if decision.participants:
+        fields.append(
+            ReplyField(
+                t("decisions.field.participants"),
+                ", ".join(f"<@{p}>" for p in decision.participants),
+            )
+        )
+    if decision.tags:
+        fields.append(
+            ReplyField(t("decisions.field.tags"), " ".join(f"#{x}" for x in decision.tags))
+        )
+    if decision.supersedes_id is not None:
+        old = ctx.session.get(Decision, decision.supersedes_id)
+        if old is not None:
+            fields.append(ReplyField(t("decisions.field.supersedes"), f"#{old.number}"))
+    # A decision recorded in this very transaction has no successor yet.
+    successor = None if fresh else superseded_by(ctx.session, decision)
+    if successor is not None:
+        fields.append(ReplyField(t("decisions.field.superseded_by"), f"#{successor.number}"))
+    if decision.link:
+        fields.append(ReplyField(t("decisions.field.link"), decision.link))
+    return Reply(
+        title=t(title_key, number=decision.number),
+        text=decision.text,
+        fields=fields,
+        footer=t("decisions.footer", when=ctx.format_datetime(decision.created_at)),
+    )
+
+
+# -- reading ------------------------------------------------------------------
+
+
+def find(
+    session: Session, tenant: Tenant, partnership: Partnership, number: int
+) -> Decision | None:
+    return session.exec(
+        select(Decision).where(
+            Decision.platform == tenant.platform,
+            Decision.team_id == tenant.team_id,
+            Decision.partnership_id == partnership.id,
+            Decision.number == number,
+        )
+    ).first()
+
+
+def superseded_by(session: Session, decision: Decision) -> Decision | None:
+    return session.exec(
+        select(Decision).where(
+            Decision.platform == decision.platform,
+            Decision.team_id == decision.team_id,
+            Decision.supersedes_id == decision.id,
+        )
+    ).first()
+
+
+def history(session: Session, decision: Decision) -> list[Decision]:
+    """The whole chain the decision belongs to, oldest first."""
+    chain = [decision]
+    current = decision
+    while current.supersedes_id is not None:
+        older = session.get(Decision, current.supersedes_id)
+        if older is None or older.team_id != decision.team_id:
+            break
+        chain.insert(0, older)
+        current = older
+    current = decision
+    while (newer := superseded_by(session, current)) is not None:
+        chain.append(newer)
+        current = newer
+    return chain
+
+
+def recent(
+    session: Session, tenant: Tenant, partnership: Partnership, limit: int | None = None
+) -> list[Decision]:
+    query = (
+        select(Decision)
+        .where(
+            Decision.platform == tenant.platform,
+            Decision.team_id == tenant.team_id,
+            Decision.partnership_id == partnership.id,
+        )
+        .order_by(col(Decision.number).desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.exec(query).all())
+
+
+def search(
+    session: Session, tenant: Tenant, partnership: Partnership, words: str, limit: int
+) -> list[Decision]:
+    query = select(Decision).where(
+        Decision.platform == tenant.platform,
+        Decision.team_id == tenant.team_id,
+        Decision.partnership_id == partnership.id,
+    )
+    for word in fold(words).split():
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(col(Decision.search_text).like(f"%{escaped}%", escape="\\"))
+    return list(session.exec(query.order_by(col(Decision.number).desc()).limit(limit)).all())
+
+
+def _superseded_ids(session: Session, decisions: Sequence[Decision]) -> set[int]:
+    ids = [d.id for d in decisions]
+    if not ids:
+        return set()
+    rows = session.exec(
+        select(Decision.supersedes_id).where(col(Decision.supersedes_id).in_(ids))
+    ).all()
+    return {r for r in rows if r is not None}
+
+
+def _summary_items(ctx: Ctx, rows: Sequence[Decision]) -> list[str]:
+    superseded = _superseded_ids(ctx.session, rows)
+    items = []
+    for d in rows:
+        marker = ctx.t("decisions.superseded_marker") if d.id in superseded else ""
+        text = d.text if len(d.text) <= 120 else d.text[:119] + "…"
+        items.append(
+            ctx.t(
+                "decisions.item",
+                number=d.number,
+                text=text,
+                author=f"<@{d.author_id}>",
+                date=ctx.format_date(d.created_at),
+                marker=marker,
+            )
+        )
+    return items
+
+
+def decisions(ctx: Ctx) -> list[Reply]:
+    sub, rest = split_first(ctx.text)
+    if sub in ("", "list", "liste"):
+        return _list(ctx)
+    if sub in ("search", "chercher", "recherche", "find"):
+        return _search(ctx, rest)
+    if sub in ("show", "voir", "afficher"):
+        return _show(ctx, rest)
+    if sub in ("export", "exporter"):
+        return _export(ctx, rest)
+    raise UserError("decisions.errors.unknown_subcommand", sub=sub)
+
+
+def _list(ctx: Ctx) -> list[Reply]:
+    rows = recent(ctx.session, ctx.tenant, ctx.partnership, ctx.limits.list_size)
+    if not rows:
+        return [Reply(text=ctx.t("decisions.none_yet"), visibility=Visibility.EPHEMERAL)]
+    return [
+        Reply(
+            title=ctx.t("decisions.list_title", count=len(rows)),
+            items=_summary_items(ctx, rows),
+            footer=ctx.t("decisions.list_footer"),
+            visibility=Visibility.EPHEMERAL,
+        )
+    ]
+
+
+def _search(ctx: Ctx, words: str) -> list[Reply]:
+    if not words.strip():
+        raise UserError("decisions.errors.search_empty")
+    rows = search(ctx.session, ctx.tenant, ctx.partnership, words, ctx.limits.search_size)
+    if not rows:
+        return [
+            Reply(text=ctx.t("decisions.search_none", words=words), visibility=Visibility.EPHEMERAL)
+        ]
+    return [
+        Reply(
+            title=ctx.t("decisions.search_title", words=words, count=len(rows)),
+            items=_summary_items(ctx, rows),
+            visibility=Visibility.EPHEMERAL,
+        )
+    ]
+
+
+def _show(ctx: Ctx, arg: str) -> list[Reply]:
+    if not arg:
+        raise UserError("decisions.errors.show_needs_number")
+    number = parse_number(arg.split()[0])
+    decision = find(ctx.session, ctx.tenant, ctx.partnership, number)
+    if decision is None:
+        raise UserError("decisions.errors.unknown", number=number)
+    card = decision_card(ctx, decision, title_key="decisions.show_title")
+    chain = history(ctx.session, decision)
+    if len(chain) > 1:
+        card.sections.append(ctx.t("decisions.history_title"))
+        card.items = [
+            ctx.t(
+                "decisions.history_item",
+                number=d.number,
+                text=d.text if len(d.text) <= 120 else d.text[:119] + "…",
+                author=f"<@{d.author_id}>",
+                when=ctx.format_datetime(d.created_at),
+                current=ctx.t("decisions.current_marker") if d is chain[-1] else "",
+            )
+            for d in chain
+        ]
+    card.visibility = Visibility.EPHEMERAL
+    return [card]
+
+
+def _export(ctx: Ctx, arg: str) -> list[Reply]:
+    fmt = (arg.split() or ["md"])[0].lower()
+    if fmt not in EXPORT_FORMATS:
+        raise UserError(
+            "decisions.errors.bad_format", format=fmt, formats=", ".join(EXPORT_FORMATS)
+        )
+    rows = list(reversed(recent(ctx.session, ctx.tenant, ctx.partnership)))
+    content = export(ctx.session, rows, fmt, ctx.t, ctx.tz.key)
+    mime = {"md": "text/markdown", "csv": "text/csv", "json": "application/json"}[fmt]
+    return [
+        Reply(
+            text=ctx.t("decisions.export_ready", count=len(rows), format=fmt),
+            attachments=[Attachment(f"decisions.{fmt}", content.encode("utf-8"), mime=mime)],
+            visibility=Visibility.EPHEMERAL,
+        )
+    ]
+
+
+# -- export -------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "number",
+    "created_at",
+    "author",
+    "text",
+    "participants",
+    "tags",
+    "supersedes",
+    "superseded_by",
+    "link",
+    "channel",
+)
+
+
+class ExportRow(TypedDict):
+    number: int
+    created_at: str
+    author: str
+    text: str
+    participants: list[str]
+    tags: list[str]
+    supersedes: int | None
+    superseded_by: int | None
+    link: str | None
+    channel: str
+
+
+def export_rows(session: Session, rows: Sequence[Decision]) -> list[ExportRow]:
+    by_id = {d.id: d for d in rows}
+    successor = {d.supersedes_id: d.number for d in rows if d.supersedes_id is not None}
+    out: list[ExportRow] = []
+    for d in rows:
+        older = by_id.get(d.supersedes_id) if d.supersedes_id is not None else None
+        if d.supersedes_id is not None and older is None:
+            older = session.get(Decision, d.supersedes_id)
+        out.append(
+            {
+                "number": d.number,
+                "created_at": d.created_at.isoformat(),
+                "author": d.author_id,
+                "text": d.text,
+                "participants": list(d.participants),
+                "tags": list(d.tags),
+                "supersedes": older.number if older else None,
+                "superseded_by": successor.get(d.id) if d.id is not None else None,
+                "link": d.link,
+                "channel": d.posted_channel_id,
+            }
+        )
+    return out
+
+
+def export(
+    session: Session, rows: Sequence[Decision], fmt: str, t: Translator, timezone: str
+) -> str:
+    data = export_rows(session, rows)
+    if fmt == "json":
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in data:
+            writer.writerow(
+                {
+                    **row,
+                    "participants": ";".join(row["participants"]),
+                    "tags": ";".join(row["tags"]),
+                }
+            )
+        return buffer.getvalue()
+    lines = [f"# {t('decisions.export_heading')}", ""]
+    for row in data:
+        when = datetime.fromisoformat(str(row["created_at"])).astimezone(ZoneInfo(timezone))
+        lines.append(f"## #{row['number']} — {when:%Y-%m-%d %H:%M} ({timezone})")
+        lines.append("")
+        lines.append(str(row["text"]))
+        lines.append("")
+        lines.append(f"- {t('decisions.field.author')}: {row['author']}")
+        if row["participants"]:
+            lines.append(f"- {t('decisions.field.participants')}: {', '.join(row['participants'])}")
+        if row["tags"]:
+            lines.append(f"- {t('decisions.field.tags')}: {' '.join('#' + x for x in row['tags'])}")
+        if row["supersedes"]:
+            lines.append(f"- {t('decisions.field.supersedes')}: #{row['supersedes']}")
+        if row["superseded_by"]:
+            lines.append(f"- {t('decisions.field.superseded_by')}: #{row['superseded_by']}")
+        if row["link"]:
+            lines.append(f"- {t('decisions.field.link')}: {row['link']}")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,94 @@
+"""Reading what users type: options, tags, mentions, numbers.
+
+Users type on phones and Macs that turn `--` into an em dash; both count.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from bot.kernel.errors import UserError
+from bot.kernel.types import MENTION_RE
+
+OptionKind = Literal["int", "str", "flag"]
+
+_OPTION_RE = re.compile(r"(?:(?<=\s)|^)(?:--|—|–)([A-Za-z][\w-]*)(?:[ =]+(\"[^\"]*\"|\S+))?")
+TAG_RE = re.compile(r"(?:(?<=\s)|^)#([^\W\d_][\w-]{0,49})", re.UNICODE)
+
+
+@dataclass(slots=True)
+class Parsed:
+    text: str
+    options: dict[str, object] = field(default_factory=dict)
+
+
+def parse_options(text: str, spec: Mapping[str, OptionKind]) -> Parsed:
+    """Split `--name value` options out of `text`, typed by `spec`.
+
+    An unknown option or a bad value raises a `UserError`; nothing is guessed.
+    """
+    options: dict[str, object] = {}
+    kept: list[str] = []
+    pos = 0
+    for match in _OPTION_RE.finditer(text):
+        name, raw = match.group(1).lower(), match.group(2)
+        kind = spec.get(name)
+        if kind is None:
+            raise UserError("errors.unknown_option", option=f"--{name}")
+        kept.append(text[pos : match.start()])
+        pos = match.end()
+        if kind == "flag":
+            options[name] = True
+            if raw is not None:  # a flag takes no value: give the word back
+                kept.append(" " + raw)
+            continue
+        if raw is None:
+            raise UserError("errors.option_needs_value", option=f"--{name}")
+        value = raw.strip('"')
+        if kind == "int":
+            options[name] = parse_number(value, option=f"--{name}")
+        else:
+            options[name] = value
+    kept.append(text[pos:])
+    return Parsed(text=re.sub(r"\s+", " ", "".join(kept)).strip(), options=options)
+
+
+def parse_number(raw: str, *, option: str = "") -> int:
+    """'12', '#12' -> 12; anything else is a UserError."""
+    value = raw.strip().lstrip("#")
+    if not value.isdigit():
+        raise UserError("errors.not_a_number", value=raw, option=f" ({option})" if option else "")
+    return int(value)
+
+
+def tags(text: str) -> list[str]:
+    """Hashtags in order of appearance, folded to lower case, without repeats."""
+    seen: dict[str, None] = {}
+    for tag in TAG_RE.findall(text):
+        seen.setdefault(tag.lower(), None)
+    return list(seen)
+
+
+def mentions(text: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for user_id in MENTION_RE.findall(text):
+        seen.setdefault(user_id, None)
+    return list(seen)
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form: 'Décision Été' -> 'decision ete'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    # Ligatures NFKD leaves alone but French writes: œ, æ.
+    return stripped.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").casefold()
+
+
+def split_first(text: str) -> tuple[str, str]:
+    """'search foo bar' -> ('search', 'foo bar')."""
+    head, _, rest = text.strip().partition(" ")
+    return head.lower(), rest.strip()

@@ -1,0 +1,550 @@
+"""`/kpi`: objectives, one or two decisive metrics each, and their figures.
+
+The seed's fifth sin is tracking the wrong things, or too many: each
+objective gets at most two decisive metrics, vanity metrics are challenged
+when defined, and every recorded figure says which partner and channel
+brought it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+import dateparser
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from bot.kernel.context import Ctx
+from bot.kernel.errors import UserError
+from bot.kernel.parsing import fold, split_first
+from bot.kernel.registry import CommandSpec, Registry
+from bot.kernel.tenancy import party_of
+from bot.kernel.types import Reply, Tenant, Visibility
+from bot.kpi import digest, vanity
+from bot.kpi.points import (
+    TOKEN_PREFIX,
+    NewPoint,
+    clean_label,
+    hash_token,
+    ingest,
+    new_token,
+    parse_amount,
+    party_names,
+    require_metric,
+    store_points,
+)
+from bot.kpi.stats import (
+    MetricFigures,
+    Trend,
+    format_number,
+    objectives_and_metrics,
+    progress,
+    progress_bar,
+    totals,
+    trend,
+)
+from storage.models import Partnership
+from storage.models.kpi import KpiToken, Metric, Objective
+
+MAX_METRICS_PER_OBJECTIVE = 2
+MAX_OBJECTIVE_CHARS = 200
+MAX_METRIC_CHARS = 64
+# A quoted phrase (straight or curly quotes), optionally after `name:`, or a word.
+_TOKEN_RE = re.compile(r'(?:[\w\-]+:)?"[^"]*"|(?:[\w\-]+:)?“[^”]*”|(?:[\w\-]+:)?«[^»]*»|\S+')
+_METRIC_NAME_RE = re.compile(r"^[^\s\"“”«»:]{1,64}$")
+TARGET_WORDS = {"target", "cible", "objectif"}
+BY_WORDS = {"by", "before", "d'ici", "d’ici", "avant", "pour", "le", "au"}
+PARTNER_KEYS = {"partner", "partenaire", "p"}
+CHANNEL_KEYS = {"channel", "canal", "c"}
+
+
+def register(registry: Registry) -> None:
+    registry.add_command(
+        CommandSpec(
+            name="kpi",
+            handler=kpi,
+            summary_key="kpi.summary",
+            usage_key="kpi.usage",
+            options={"keep-vanity": "flag", "garder-vanite": "flag"},
+        )
+    )
+    digest.register(registry)
+    registry.add_suggester("kpi", "text", suggest_metrics)
+    registry.point_ingest = ingest_counts
+
+
+def ingest_counts(session: Session, token: str, payload: object, now: datetime) -> dict[str, int]:
+    """`POST /kpi/ingest` (`registry.point_ingest`): what was stored, as the endpoint answers."""
+    stored = ingest(session, token, payload, now)
+    return {"stored": stored.stored, "duplicates": stored.duplicates}
+
+
+_LOG_WORDS = ("log", "add", "noter", "ajouter", "saisir")
+
+
+def suggest_metrics(
+    session: Session, tenant: Tenant, partnership: Partnership, current: str
+) -> list[tuple[str, str | int]]:
+    """`/kpi log le…`: the partnership's metrics."""
+    head, _, rest = current.strip().partition(" ")
+    if head.lower() not in _LOG_WORDS:
+        return []
+    typed = fold(rest)
+    names = [
+        m.name
+        for _, metrics in objectives_and_metrics(session, partnership)
+        for m in metrics
+        if typed in m.name_key
+    ]
+    return [(f"{head} {name}", f"{head} {name} ") for name in names]
+
+
+def kpi(ctx: Ctx) -> list[Reply]:
+    sub, rest = split_first(ctx.text)
+    if sub in ("", "list", "liste", "status", "statut"):
+        return overview(ctx)
+    if sub in ("objective", "objectif"):
+        return add_objective(ctx, rest)
+    if sub in ("metric", "metrique", "métrique", "indicateur"):
+        return add_metric(ctx, rest)
+    if sub in ("log", "add", "noter", "ajouter", "saisir"):
+        return log_value(ctx, rest)
+    if sub in ("token", "jeton"):
+        return token(ctx, rest)
+    raise UserError("kpi.errors.unknown_subcommand", sub=sub)
+
+
+# -- parsing helpers -------------------------------------------------------------
+
+
+def tokens(text: str) -> list[str]:
+    """Words and quoted phrases; "1 000" (French thousands) stays one number."""
+    out: list[str] = []
+    for token in _TOKEN_RE.findall(text):
+        if (
+            out
+            and re.fullmatch(r"\d{3}([.,]\d+)?[kKmM€$]?", token)
+            and re.fullmatch(r"[+-]?\d{1,3}( \d{3})*", out[-1])
+        ):
+            out[-1] += " " + token
+        else:
+            out.append(token)
+    return out
+
+
+def unquote(token: str) -> str:
+    return token.strip().strip('"“”«»').strip()
+
+
+def parse_date(ctx: Ctx, text: str, *, prefer: str) -> datetime:
+    """A date in French or English in the channel's time zone, as aware UTC; or a UserError."""
+    langs = [ctx.lang, *(x for x in ("en", "fr") if x != ctx.lang)]
+    local_now = ctx.now.astimezone(ctx.tz).replace(tzinfo=None)
+    parsed = dateparser.parse(
+        text,
+        languages=langs,
+        settings={
+            "TIMEZONE": ctx.tz.key,
+            "TO_TIMEZONE": "UTC",
+            "RETURN_AS_TIMEZONE_AWARE": True,
+            "RELATIVE_BASE": local_now,
+            "PREFER_DATES_FROM": prefer,
+            "DATE_ORDER": "DMY" if ctx.lang == "fr" else "MDY",
+        },
+    )
+    if parsed is None:
+        raise UserError("kpi.errors.bad_date", date=text)
+    return parsed
+
+
+_END_OF_RE = re.compile(r"^(?:(?:the )?end of|fin(?: de| d['’])?)\s*(.+)$", re.IGNORECASE)
+
+
+def parse_day(ctx: Ctx, text: str, *, prefer: str) -> date:
+    """A local date; "end of June" / "fin juin" is the month's last day."""
+    end_of = _END_OF_RE.match(text.strip())
+    if end_of is None:
+        return parse_date(ctx, text, prefer=prefer).astimezone(ctx.tz).date()
+    day = parse_date(ctx, end_of.group(1), prefer="current_period").astimezone(ctx.tz).date()
+    following = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+    last = following - timedelta(days=1)
+    if prefer == "future" and last < ctx.now.astimezone(ctx.tz).date():
+        # "end of June" said in November means next June.
+        last = (last.replace(day=1).replace(year=last.year + 1) + timedelta(days=32)).replace(
+            day=1
+        ) - timedelta(days=1)
+    return last
+
+
+# -- objectives and metrics -------------------------------------------------------
+
+
+def find_objective(ctx: Ctx, name: str) -> Objective | None:
+    return ctx.session.exec(
+        select(Objective).where(
+            Objective.platform == ctx.tenant.platform,
+            Objective.team_id == ctx.tenant.team_id,
+            Objective.partnership_id == ctx.partnership.id,
+            Objective.name_key == fold(name)[:MAX_OBJECTIVE_CHARS],
+        )
+    ).first()
+
+
+def objective_names(ctx: Ctx) -> str:
+    pairs = objectives_and_metrics(ctx.session, ctx.partnership)
+    return ", ".join(f"“{o.name}”" for o, _ in pairs)
+
+
+def add_objective(ctx: Ctx, rest: str) -> list[Reply]:
+    name = unquote(rest)
+    if not name:
+        raise UserError("kpi.errors.objective_needs_name")
+    if len(name) > MAX_OBJECTIVE_CHARS:
+        raise UserError("kpi.errors.objective_too_long", limit=MAX_OBJECTIVE_CHARS)
+    if find_objective(ctx, name) is not None:
+        raise UserError("kpi.errors.objective_exists", name=name)
+    objective = Objective(
+        platform=ctx.tenant.platform,
+        team_id=ctx.tenant.team_id,
+        partnership_id=ctx.partnership.id,  # type: ignore[arg-type]
+        name=name,
+        name_key=fold(name),
+        created_by=ctx.user.id,
+        created_at=ctx.now,
+    )
+    ctx.session.add(objective)
+    ctx.session.flush()
+    schedule = digest.ensure_schedule(ctx)
+    return [
+        Reply(
+            text=ctx.t("kpi.objective_added", name=name),
+            footer=ctx.t("kpi.objective_next", name=name, schedule=digest.describe(ctx, schedule)),
+            target_channel=ctx.target_channel,
+        )
+    ]
+
+
+def add_metric(ctx: Ctx, rest: str) -> list[Reply]:
+    parts = tokens(rest)
+    lowered = [fold(p) for p in parts]
+    if len(parts) < 4 or not TARGET_WORDS & set(lowered):
+        raise UserError("kpi.errors.metric_usage")
+    at = next(i for i, w in enumerate(lowered) if w in TARGET_WORDS)
+    if at != 2:
+        raise UserError("kpi.errors.metric_usage")
+    objective_name, metric_name = unquote(parts[0]), unquote(parts[1])
+    objective = find_objective(ctx, objective_name)
+    if objective is None:
+        known = objective_names(ctx)
+        if not known:
+            raise UserError("kpi.errors.no_objective_yet", name=objective_name)
+        raise UserError("kpi.errors.unknown_objective", name=objective_name, known=known)
+    if not _METRIC_NAME_RE.match(metric_name):
+        raise UserError("kpi.errors.bad_metric_name", name=metric_name, limit=MAX_METRIC_CHARS)
+    after = parts[at + 1 :]
+    if not after:
+        raise UserError("kpi.errors.metric_usage")
+    target, unit = _target_and_unit(after[0])
+    after = after[1:]
+    if target is None or target <= 0:
+        raise UserError("kpi.errors.bad_target", value=parts[at + 1])
+    if after and fold(after[0]) not in BY_WORDS:
+        unit, after = unquote(after[0])[:32], after[1:]
+    target_date = None
+    if after:
+        if fold(after[0]) not in BY_WORDS or len(after) < 2:
+            raise UserError("kpi.errors.metric_usage")
+        target_date = parse_day(ctx, " ".join(after[1:]), prefer="future")
+        if target_date < ctx.now.astimezone(ctx.tz).date():
+            raise UserError("kpi.errors.target_date_past", date=_day(ctx, target_date))
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        # Two instances adding a metric at once must not both see "one so far":
+        # lock the objective until this command commits (SQLite is serial already).
+        ctx.session.exec(select(Objective).where(Objective.id == objective.id).with_for_update())
+    existing = ctx.session.exec(
+        select(Metric)
+        .where(
+            Metric.platform == ctx.tenant.platform,
+            Metric.team_id == ctx.tenant.team_id,
+            Metric.objective_id == objective.id,
+        )
+        .order_by(col(Metric.id))
+    ).all()
+    if len(existing) >= MAX_METRICS_PER_OBJECTIVE:
+        raise UserError(
+            "kpi.errors.too_many_metrics",
+            objective=objective.name,
+            limit=MAX_METRICS_PER_OBJECTIVE,
+            metrics=", ".join(m.name for m in existing),
+        )
+    if metric_name_taken(ctx, metric_name):
+        raise UserError("kpi.errors.metric_exists", name=metric_name)
+    keep = bool(ctx.options.get("keep-vanity") or ctx.options.get("garder-vanite"))
+    match = vanity.detect(metric_name)
+    if match is not None and not keep:
+        raise UserError(
+            "kpi.vanity.refused",
+            name=metric_name,
+            why=ctx.t(f"kpi.vanity.why.{match.kind}"),
+            instead=ctx.t(f"kpi.vanity.instead.{match.kind}"),
+        )
+    metric = Metric(
+        platform=ctx.tenant.platform,
+        team_id=ctx.tenant.team_id,
+        partnership_id=ctx.partnership.id,  # type: ignore[arg-type]
+        objective_id=objective.id,  # type: ignore[arg-type]
+        name=metric_name,
+        name_key=fold(metric_name),
+        unit=unit or "",
+        target=target,
+        target_date=target_date,
+        vanity=match is not None,
+        vanity_kept_by=ctx.user.id if match is not None else None,
+        created_by=ctx.user.id,
+        created_at=ctx.now,
+    )
+    ctx.session.add(metric)
+    ctx.session.flush()
+    reply = Reply(
+        text=ctx.t(
+            "kpi.metric_added",
+            metric=metric.name,
+            objective=objective.name,
+            target=_amount(metric.target, metric.unit),
+            by=ctx.t("kpi.by_date", date=_day(ctx, target_date)) if target_date else "",
+        ),
+        footer=ctx.t("kpi.metric_next", metric=metric.name),
+        target_channel=ctx.target_channel,
+    )
+    if match is not None:
+        reply.sections.append(
+            ctx.t(
+                "kpi.vanity.kept",
+                name=metric.name,
+                why=ctx.t(f"kpi.vanity.why.{match.kind}"),
+                instead=ctx.t(f"kpi.vanity.instead.{match.kind}"),
+            )
+        )
+    return [reply]
+
+
+def metric_name_taken(ctx: Ctx, name: str) -> bool:
+    """True when the partnership already has a metric of that name."""
+    count = ctx.session.exec(
+        select(func.count())
+        .select_from(Metric)
+        .where(
+            Metric.platform == ctx.tenant.platform,
+            Metric.team_id == ctx.tenant.team_id,
+            Metric.partnership_id == ctx.partnership.id,
+            Metric.name_key == fold(name),
+        )
+    ).one()
+    return bool(count)
+
+
+def _target_and_unit(token: str) -> tuple[float | None, str]:
+    """'500' -> (500, ''); '5000€' -> (5000, '€'); '10k' -> (10000, '')."""
+    raw = unquote(token)
+    match = re.match(r"^([+-]?[\d\s.,']+[kKmM]?)(?![\w])(.*)$", raw) or re.match(
+        r"^([+-]?[\d\s.,']+)(.*)$", raw
+    )
+    if match is None:
+        return None, ""
+    return parse_amount(match.group(1)), match.group(2).strip()[:32]
+
+
+# -- logging values ------------------------------------------------------------------
+
+
+def log_value(ctx: Ctx, rest: str) -> list[Reply]:
+    parts = tokens(rest)
+    if len(parts) < 2:
+        raise UserError("kpi.errors.log_usage")
+    metric = require_metric(ctx.session, ctx.partnership, unquote(parts[0]))
+    value = parse_amount(unquote(parts[1]))
+    if value is None:
+        raise UserError("kpi.errors.bad_value", value=parts[1])
+    partner: str | None = None
+    channel: str | None = None
+    date_words: list[str] = []
+    for part in parts[2:]:
+        key, sep, raw = part.partition(":")
+        if sep and fold(key) in PARTNER_KEYS:
+            partner = unquote(raw)
+        elif sep and fold(key) in CHANNEL_KEYS:
+            channel = unquote(raw)
+        else:
+            date_words.append(part)
+    at = ctx.now
+    if date_words:
+        at = parse_date(ctx, " ".join(date_words), prefer="past")
+        if at.astimezone(ctx.tz).date() > ctx.now.astimezone(ctx.tz).date():
+            raise UserError("kpi.errors.future_date", date=_day(ctx, at.date()))
+    if partner is None:
+        # Unsaid, the figure is attributed to the logger's company when known.
+        own = party_of(ctx.session, ctx.partnership, ctx.user.id)
+        partner = own.name if own else None
+    partner = clean_label(partner, party_names(ctx.session, ctx.partnership))
+    channel = clean_label(channel)
+    store_points(
+        ctx.session,
+        [
+            NewPoint(
+                metric=metric,
+                value=value,
+                at=at,
+                partner=partner,
+                channel=channel,
+                source="chat",
+                recorded_by=ctx.user.id,
+            )
+        ],
+        ctx.now,
+    )
+    figures = next(
+        f for f in totals(ctx.session, ctx.partnership, ctx.now) if f.metric.id == metric.id
+    )
+    return [
+        Reply(
+            text=ctx.t(
+                "kpi.logged",
+                value=_amount(value, metric.unit),
+                metric=metric.name,
+                date=ctx.format_date(at),
+                partner=partner or ctx.t("kpi.unattributed"),
+                channel=channel or ctx.t("kpi.unattributed"),
+            ),
+            footer=ctx.t(
+                "kpi.logged_total",
+                total=_amount(figures.cumulative, metric.unit),
+                target=_amount(metric.target, metric.unit),
+                percent=round(progress(figures.cumulative, metric.target) * 100),
+            ),
+        )
+    ]
+
+
+# -- overview ---------------------------------------------------------------------
+
+
+def overview(ctx: Ctx) -> list[Reply]:
+    pairs = objectives_and_metrics(ctx.session, ctx.partnership)
+    objectives = [o for o, _ in pairs]
+    figures = totals(ctx.session, ctx.partnership, ctx.now, pairs=pairs)
+    if not objectives:
+        return [Reply(text=ctx.t("kpi.none_yet"), visibility=Visibility.EPHEMERAL)]
+    sections = []
+    for objective in objectives:
+        lines = [ctx.t("kpi.objective_line", name=objective.name)]
+        mine = [f for f in figures if f.objective.id == objective.id]
+        if not mine:
+            lines.append(ctx.t("kpi.objective_no_metric", name=objective.name))
+        for f in mine:
+            lines.append(metric_line(ctx, f))
+        sections.append("\n".join(lines))
+    return [
+        Reply(
+            title=ctx.t("kpi.overview_title"),
+            sections=sections,
+            footer=ctx.t("kpi.overview_footer"),
+            visibility=Visibility.EPHEMERAL,
+        )
+    ]
+
+
+def metric_line(ctx: Ctx, f: MetricFigures) -> str:
+    """'leads: 120 / 500 ▓▓░░░░░░░░ 24 % · on track for 30/06 (projected 540)'."""
+    t, m, total = ctx.t, f.metric, f.cumulative
+    started = min(x for x in (m.created_at, f.first_at) if x is not None)
+    tr: Trend = trend(total, m.target, started, ctx.now, m.target_date, ctx.tz.key)
+    ratio = progress(total, m.target)
+    status = t(
+        f"kpi.trend.{tr.status}",
+        projected=_amount(round(tr.projected or 0), m.unit),
+        date=_day(ctx, m.target_date),
+    )
+    label = t("kpi.vanity.label") if m.vanity else ""
+    return t(
+        "kpi.metric_line",
+        metric=m.name,
+        vanity=label,
+        total=_amount(total, m.unit),
+        target=_amount(m.target, m.unit),
+        bar=progress_bar(ratio),
+        percent=round(ratio * 100),
+        trend=status,
+    )
+
+
+def _amount(value: float, unit: str) -> str:
+    return f"{format_number(value)} {unit}".strip()
+
+
+def _day(ctx: Ctx, day: date | None) -> str:
+    if day is None:
+        return ""
+    return day.strftime(ctx.t("format.date"))
+
+
+# -- ingest token ------------------------------------------------------------------
+
+
+def token(ctx: Ctx, rest: str) -> list[Reply]:
+    """Show whether a token exists, or rotate it. Only shown once: only its hash is kept.
+
+    Channel admins are not known across platforms yet, so in this version any
+    member of a party of the partnership (`/accord party add`) may manage it.
+    """
+    if party_of(ctx.session, ctx.partnership, ctx.user.id) is None:
+        raise UserError("kpi.errors.token_forbidden")
+    sub = fold(rest.strip())
+    row = ctx.session.exec(
+        select(KpiToken).where(
+            KpiToken.platform == ctx.tenant.platform,
+            KpiToken.team_id == ctx.tenant.team_id,
+            KpiToken.channel_id == ctx.shared_channel_id,
+        )
+    ).first()
+    if sub not in ("", "show", "voir", "rotate", "renew", "renouveler", "nouveau", "new"):
+        raise UserError("kpi.errors.token_usage")
+    if row is not None and sub in ("", "show", "voir"):
+        return [
+            Reply(
+                text=ctx.t(
+                    "kpi.token_exists",
+                    hint=row.hint,
+                    date=ctx.format_date(row.created_at),
+                    by=f"<@{row.created_by}>",
+                ),
+                visibility=Visibility.EPHEMERAL,
+            )
+        ]
+    secret = new_token()
+    if row is None:
+        row = KpiToken(
+            platform=ctx.tenant.platform,
+            team_id=ctx.tenant.team_id,
+            channel_id=ctx.shared_channel_id,
+            partnership_id=ctx.partnership.id,  # type: ignore[arg-type]
+            token_hash="",
+            hint="",
+            created_by=ctx.user.id,
+            created_at=ctx.now,
+        )
+    row.token_hash = hash_token(secret)
+    row.hint = secret[: len(TOKEN_PREFIX) + 4]
+    row.created_by = ctx.user.id
+    row.created_at = ctx.now
+    ctx.session.add(row)
+    return [
+        Reply(
+            title=ctx.t("kpi.token_title"),
+            text=ctx.t("kpi.token_new", token=secret),
+            footer=ctx.t("kpi.token_footer"),
+            visibility=Visibility.EPHEMERAL,
+            # Shown once; the copy kept to answer platform retries is masked.
+            secrets=[secret],
+        )
+    ]

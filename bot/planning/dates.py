@@ -1,0 +1,143 @@
+"""Reading due dates: J-14 / D-14 / D-day / J+3, ISO dates, and plain French or English.
+
+Everything is read in the channel's time zone. Nothing is guessed silently: a
+date that could mean two things (03/04) or that dateparser cannot read is
+refused with an example of what works.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.kernel.errors import UserError
+
+# D-14, J-14, D+3, J + 3, d-day, D-Day, jour J, J, D.
+_RELATIVE_RE = re.compile(r"^(?:[JjDd])\s*(?:([+-])\s*(\d{1,4}))?$")
+_DDAY_WORDS = {"d-day", "dday", "jour j", "jour-j", "j-day", "day d", "jourj"}
+_ISO_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2})[:h](\d{2}))?$")
+# Two small numbers separated by / . or -: 03/04 is 3 April or March 4.
+_NUMERIC_RE = re.compile(r"\b(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2,4}))?\b")
+# A time of day in the text ("14h", "14:30", "2pm", "9 am", "à 9h").
+_TIME_RE = re.compile(r"\b\d{1,2}\s*(?:[:h]\s*\d{0,2}|\s*(?:am|pm))\b", re.IGNORECASE)
+# Words dateparser reads as "now" or a bare time: not a due date.
+_NOT_A_DATE = re.compile(r"^\s*(?:now|maintenant|today at|\d{1,2}[:h]\d{2})\s*$", re.IGNORECASE)
+
+LANGUAGES = ["fr", "en"]
+_FR_WEEKDAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+# dateparser misses "vendredi prochain" and reads "14h" as a year: say it its way.
+_FR_NEXT_RE = re.compile(rf"\b({_FR_WEEKDAYS})\s+prochain\b", re.IGNORECASE)
+_FR_HOUR_RE = re.compile(r"\b(\d{1,2})\s*h\s*(\d{2})?\b", re.IGNORECASE)
+# Further than this is a typo, not a plan.
+MAX_YEARS_AHEAD = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A parsed due date: absolute, or relative to D-day (`offset` days)."""
+
+    day: date
+    at: time | None = None
+    offset: int | None = None
+
+
+def relative_offset(text: str) -> int | None:
+    """'J-14' -> -14, 'D+3' -> 3, 'D-day' / 'J' -> 0; None if not relative."""
+    raw = text.strip()
+    if raw.lower() in _DDAY_WORDS:
+        return 0
+    match = _RELATIVE_RE.match(raw)
+    if match is None:
+        return None
+    sign, digits = match.groups()
+    if digits is None:
+        return 0
+    return -int(digits) if sign == "-" else int(digits)
+
+
+def format_offset(offset: int, lang: str) -> str:
+    letter = "J" if lang == "fr" else "D"
+    if offset == 0:
+        return "J" if lang == "fr" else "D-day"
+    return f"{letter}{offset:+d}"
+
+
+def parse_due(
+    text: str, *, now: datetime, tz: ZoneInfo, launch: date | None, day_first: bool = False
+) -> Due:
+    """Read a due date typed by a user; raise `UserError` rather than guess.
+
+    `day_first`: the channel speaks French, where 01/04 is always the 1st of
+    April; elsewhere a numeric date that reads both ways is refused.
+    """
+    raw = " ".join(text.split())
+    if not raw:
+        raise UserError("plan.errors.date_missing")
+    offset = relative_offset(raw)
+    if offset is not None:
+        if launch is None:
+            raise UserError("plan.errors.no_launch", date=raw)
+        return Due(day=launch + timedelta(days=offset), offset=offset)
+    iso = _ISO_RE.match(raw)
+    if iso is not None:
+        y, m, d, hh, mm = iso.groups()
+        try:
+            day = date(int(y), int(m), int(d))
+            at = time(int(hh), int(mm)) if hh is not None else None
+        except ValueError as exc:
+            raise UserError("plan.errors.bad_date", date=raw) from exc
+        return Due(day=day, at=at)
+    return _natural(raw, now=now, tz=tz, day_first=day_first)
+
+
+def _natural(raw: str, *, now: datetime, tz: ZoneInfo, day_first: bool = False) -> Due:
+    numeric = _NUMERIC_RE.search(raw)
+    if numeric is not None and not day_first:
+        a, b = int(numeric.group(1)), int(numeric.group(2))
+        if a <= 12 and b <= 12 and a != b:
+            year = numeric.group(3)
+            y = int(year) + (2000 if len(year) == 2 else 0) if year else now.astimezone(tz).year
+            raise UserError(
+                "plan.errors.ambiguous_date",
+                date=raw,
+                day_first=f"{y:04d}-{b:02d}-{a:02d}",
+                month_first=f"{y:04d}-{a:02d}-{b:02d}",
+            )
+    if _NOT_A_DATE.match(raw):
+        raise UserError("plan.errors.bad_date", date=raw)
+    import dateparser  # slow to import: only when someone types a natural date
+
+    local_now = now.astimezone(tz).replace(tzinfo=None)
+    text = _FR_NEXT_RE.sub(lambda m: m.group(1), raw)
+    text = _FR_HOUR_RE.sub(lambda m: f"{m.group(1)}:{m.group(2) or '00'}", text)
+    parsed = dateparser.parse(
+        text,
+        languages=LANGUAGES,
+        settings={
+            "PREFER_DATES_FROM": "future",
+            "RELATIVE_BASE": local_now,
+            "RETURN_AS_TIMEZONE_AWARE": False,
+            "DATE_ORDER": "DMY",
+            "STRICT_PARSING": False,
+        },
+    )
+    if parsed is None or abs(parsed.year - local_now.year) > MAX_YEARS_AHEAD:
+        raise UserError("plan.errors.bad_date", date=raw)
+    at = time(parsed.hour, parsed.minute) if _TIME_RE.search(raw) else None
+    return Due(day=parsed.date(), at=at)
+
+
+def local_moment(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The UTC instant of a local wall-clock time, correct across DST.
+
+    zoneinfo with `fold=0` maps a time that happens twice (fall back) to its
+    first occurrence, and a time that does not exist (spring forward, 02:30)
+    to the same distance past the gap (03:30): never skipped, never doubled.
+    """
+    return datetime.combine(day, at).replace(tzinfo=tz, fold=0).astimezone(UTC)
+
+
+def local_today(now: datetime, tz: ZoneInfo) -> date:
+    return now.astimezone(tz).date()
