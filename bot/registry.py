@@ -119,7 +119,7 @@ class Registry:
 
 def build_registry(match_weights: str = "") -> Registry:
     """Every capability, registered explicitly. `match_weights` is ACCORD_MATCH_WEIGHTS."""
-    from bot import contract, decisions, kpi, matching, planning, settings
+    from bot import contract, decisions, kpi, links, matching, planning, settings
     from bot.matching.weights import parse
 
     registry = Registry()
@@ -130,4 +130,5 @@ def build_registry(match_weights: str = "") -> Registry:
     kpi.register(registry)  # also /digest, the digest renderer and its scheduling hook
     contract.register(registry)
     settings.register(registry)
+    links.register(registry)  # /accord link and /accord unlink
     return registry
