@@ -59,7 +59,7 @@ INVOCATIONS: dict[str, tuple[str, ...]] = {
     "decide": ("FORGED decision", "--supersedes 1 replaces the first"),
     "decisions": (
         "",
-        "search ALPHA",
+        "search alpha",
         "search budget",
         "show 1",
         "show 2",
@@ -81,7 +81,7 @@ INVOCATIONS: dict[str, tuple[str, ...]] = {
         "export ics",
     ),
     "match": ("", "profile", "families --top 3"),
-    "partner": ("", "list", "show ALPHA-PARTNER", "add Forged Partner"),
+    "partner": ("", "list", "show alpha-partner", "add Forged Partner"),
     "kpi": (
         "",
         "log leads 999",
