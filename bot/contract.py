@@ -13,7 +13,7 @@ import argparse
 import re
 from datetime import date, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot import contract_reminders as reminders
 from bot.context import Ctx
@@ -38,7 +38,7 @@ from bot.parsing import fold, split_first
 from bot.partnerships import party_of
 from bot.registry import CommandSpec, Registry
 from bot.types import Attachment, Reply, Visibility
-from storage.models import Contract, ContractTemplateTerm, ContractTerm, Partnership, Party
+from storage.models import Contract, ContractTemplateTerm, ContractTerm, Party
 from storage.models.contract import AWAITING, CONFIRMED, DRAFT, ENDED, SIGNED
 from storage.upsert import get_or_create
 
@@ -671,8 +671,9 @@ def _template_remove(ctx: Ctx, arg: str) -> list[Reply]:
     current = _template_open(ctx)
     definition = resolve(current, arg.strip()) if arg.strip() else None
     if definition is None:
-        raise UserError("contract.errors.unknown_term", term=arg.strip() or "—",
-                        terms=_keys(current))
+        raise UserError(
+            "contract.errors.unknown_term", term=arg.strip() or "—", terms=_keys(current)
+        )
     for row in _materialize(ctx):
         if row.key == definition.key:
             ctx.session.delete(row)
@@ -707,10 +708,12 @@ def _template_changed(ctx: Ctx, before: list[TermDef]) -> list[Reply]:
     contract_row.updated_at = ctx.now
     ctx.session.add(contract_row)
     ctx.session.flush()
-    changes = [ctx.t("contract.template_change.removed", title=d.title(ctx.t), name=d.key)
-               for d in removed]
-    changes += [ctx.t("contract.template_change.added", title=d.title(ctx.t), name=d.key)
-                for d in added]
+    changes = [
+        ctx.t("contract.template_change.removed", title=d.title(ctx.t), name=d.key) for d in removed
+    ]
+    changes += [
+        ctx.t("contract.template_change.added", title=d.title(ctx.t), name=d.key) for d in added
+    ]
     parties_text = ", ".join(reset) or "—"
     post = Reply(
         title=ctx.t("contract.template_change.title"),

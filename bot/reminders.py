@@ -299,7 +299,7 @@ def _settings_of(
     }
     out: dict[int, tuple[Partnership, Policy, ZoneInfo]] = {}
     for p, key in zip(partnerships, keys, strict=True):
-        row = policies.get(p.id)
+        row = policies.get(p.id or 0)
         policy = (
             Policy(tuple(row.days_before), row.at, row.overdue_daily, row.timezone)
             if row

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import links
 from bot.context import Ctx
 from bot.errors import UserError
 from bot.i18n import SUPPORTED, Translator
@@ -12,7 +13,6 @@ from bot.parsing import mentions, split_first
 from bot.partnerships import add_party, parties
 from bot.registry import CommandSpec, Registry
 from bot.types import Reply, User, Visibility
-
 
 
 def register(registry: Registry) -> None:
@@ -85,9 +85,9 @@ def status(ctx: Ctx) -> list[Reply]:
         for p, users in rows
     ]
     linked = ctx.channel.shared_channel_id
-    from bot.links import linked_channels
-
-    others = [] if linked else linked_channels(ctx.session, ctx.partnership)
+    others = [] if linked else links.linked_channels(ctx.session, ctx.partnership)
+    channels = ", ".join(f"<#{c}>" for c in others)
+    linked_line = [t("accord.links.status_linked_channels", channels=channels)] if others else []
     return [
         Reply(
             title=t("accord.status_title"),
@@ -97,12 +97,7 @@ def status(ctx: Ctx) -> list[Reply]:
                 t("accord.status_linked", channel=f"<#{linked}>")
                 if linked
                 else t("accord.status_not_linked"),
-                *(
-                    [t("accord.links.status_linked_channels",
-                       channels=", ".join(f"<#{c}>" for c in others))]
-                    if others
-                    else []
-                ),
+                *linked_line,
                 t("accord.parties_title") if items else t("accord.no_parties"),
             ],
             items=items,
@@ -141,8 +136,6 @@ def set_timezone(ctx: Ctx, arg: str) -> list[Reply]:
 
 def link_channel(ctx: Ctx, arg: str) -> list[Reply]:
     """`/accord channel off` unlinks; naming a channel no longer links it (the handshake does)."""
-    from bot import links
-
     if arg.strip().lower() in ("off", "none", "aucun", "unlink"):
         return links.unlink(ctx, "")
     return links.explain(ctx)

@@ -36,8 +36,12 @@ def test_handshake_links_with_a_private_code_and_refuses_it_twice(
             after = await ep.send(p.slash("decisions", ""))
             again = await ep.send(p.slash("accord", f"link {code.group(0)}", channel=other))
             return {
-                "before": before, "wrong": wrong, "given": given, "linked": linked,
-                "after": after, "again": again,
+                "before": before,
+                "wrong": wrong,
+                "given": given,
+                "linked": linked,
+                "after": after,
+                "again": again,
             }
 
     got = asyncio.run(scenario())

@@ -67,9 +67,7 @@ def test_handshake_in_slack_links_with_a_private_code(app: App) -> None:
     posts = got["posts"]
     linked_posts = [c.body for c in posts if "is linked to this partnership" in str(c.body)]
     assert [b["channel"] for b in linked_posts] == ["C0LAUNCH"]
-    assert any(
-        c.body["channel"] == "C0PREP" and "Channel linked" in str(c.body) for c in posts
-    )
+    assert any(c.body["channel"] == "C0PREP" and "Channel linked" in str(c.body) for c in posts)
     with Session(app.engine) as session:
         channel = session.exec(select(Channel).where(Channel.channel_id == "C0PREP")).one()
         assert channel.shared_channel_id == "C0LAUNCH"
@@ -81,19 +79,39 @@ def test_not_in_the_shared_channel_tells_how_to_invite_in_french(app: App) -> No
         async with running(app) as r:
             finished = Finished(r.adapter)
             base = fixture("slash_command", r.fake)
-            given = {**base, "command": "/accord", "text": "link",
-                     "trigger_id": "g", "response_url": r.fake.response_url("g")}
+            given = {
+                **base,
+                "command": "/accord",
+                "text": "link",
+                "trigger_id": "g",
+                "response_url": r.fake.response_url("g"),
+            }
             await r.command(given)
             await finished.wait(1)
             code = CODE_RE.search(r.fake.calls("/response/g")[0].body["text"])
             assert code is not None
-            await r.command({**base, "command": "/accord", "text": "lang fr", "channel_id": "C0PREP",
-                             "trigger_id": "f", "response_url": r.fake.response_url("f")})
+            await r.command(
+                {
+                    **base,
+                    "command": "/accord",
+                    "text": "lang fr",
+                    "channel_id": "C0PREP",
+                    "trigger_id": "f",
+                    "response_url": r.fake.response_url("f"),
+                }
+            )
             await finished.wait(2)
             r.fake.fail("chat.postMessage", error="not_in_channel")
-            await r.command({**base, "command": "/accord", "text": f"link {code.group(0)}",
-                             "channel_id": "C0PREP", "trigger_id": "l",
-                             "response_url": r.fake.response_url("l")})
+            await r.command(
+                {
+                    **base,
+                    "command": "/accord",
+                    "text": f"link {code.group(0)}",
+                    "channel_id": "C0PREP",
+                    "trigger_id": "l",
+                    "response_url": r.fake.response_url("l"),
+                }
+            )
             await finished.wait(3)
             notes = await r.fake.wait_for(
                 lambda reqs: any("invite @Accord" in str(q.body) for q in reqs)

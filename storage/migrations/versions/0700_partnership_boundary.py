@@ -121,9 +121,7 @@ def downgrade() -> None:
         batch.drop_constraint("uq_reminder_policy_partnership", type_="unique")
         batch.drop_constraint("fk_reminder_policy_partnership", type_="foreignkey")
         batch.drop_column("partnership_id")
-        batch.create_unique_constraint(
-            "uq_reminder_policy", ["platform", "team_id", "channel_id"]
-        )
+        batch.create_unique_constraint("uq_reminder_policy", ["platform", "team_id", "channel_id"])
 
     # Back to one checklist per workspace: that of its oldest partnership with one.
     op.execute(
@@ -136,9 +134,7 @@ def downgrade() -> None:
         batch.drop_constraint("uq_contract_template_term_partnership", type_="unique")
         batch.drop_constraint("fk_contract_template_term_partnership", type_="foreignkey")
         batch.drop_column("partnership_id")
-        batch.create_unique_constraint(
-            "uq_contract_template_term", ["platform", "team_id", "key"]
-        )
+        batch.create_unique_constraint("uq_contract_template_term", ["platform", "team_id", "key"])
 
     op.drop_index("ix_link_code_expires", table_name="link_code")
     op.drop_table("link_code")
