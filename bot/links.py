@@ -135,6 +135,8 @@ def complete(ctx: Ctx, typed: str) -> list[Reply]:
     if joined is None or (joined.platform, joined.team_id) != (row.platform, row.team_id):
         raise UserError("accord.links.errors.unknown_code")
     here = ctx.channel
+    # Two codes used at once for this channel: the second waits, then sees the first link.
+    ctx.session.refresh(here, with_for_update=True)
     if joined.id == ctx.partnership.id:
         raise UserError("accord.links.errors.already_linked")
     if here.shared_channel_id:
@@ -204,6 +206,8 @@ def unlink(ctx: Ctx, arg: str) -> list[Reply]:
     if channel is None or channel.shared_channel_id != shared:
         if channel is not None and channel.channel_id == shared:
             others = linked_channels(ctx.session, ctx.partnership)
+            if not others and channel.channel_id == ctx.channel.channel_id:
+                raise UserError("accord.links.errors.nothing_linked")
             raise UserError(
                 "accord.links.errors.shared_itself",
                 channels=", ".join(f"<#{c}>" for c in others) or "—",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -118,6 +119,7 @@ def test_unlink_undoes_it_with_notices_and_a_decision(
     assert shared_of(app, "internal") is None
     assert "ALPHA" not in say(internal, "/decisions")
 
+    assert "there is nothing to unlink" in say(internal, "/accord unlink")
     # From the partnership's side: unlink a named channel; the shared channel itself cannot be.
     say(internal, f"/accord link {code_from(say(console, '/accord link'))}")
     assert "cannot be unlinked" in say(console, "/accord unlink")
@@ -186,3 +188,51 @@ def test_normalize_accepts_what_people_type() -> None:
     assert normalize("`ABCD-EFGH-JKMN`") == "ABCDEFGHJKMN"
     assert normalize("ABCD-EFGH-JKM0") is None  # 0 is not in the alphabet
     assert normalize("ABCD-EFGH") is None
+
+
+def test_a_code_used_at_the_same_moment_in_two_channels_links_one(app: App) -> None:
+    from bot.types import Command, User
+
+    def command(channel: str, text: str, key: str) -> Command:
+        return Command(
+            platform="console",
+            team_id="race",
+            channel_id=channel,
+            user=User("alice", "alice"),
+            name="accord",
+            text=text,
+            idempotency_key=key,
+        )
+
+    for n in range(4):
+        [given] = app.core.handle(command(f"shared-{n}", "link", f"give-{n}")).replies
+        code = code_from(given.text)
+        barrier = threading.Barrier(2)
+        results: list[bool] = []
+        errors: list[BaseException] = []
+
+        def use(
+            channel: str,
+            barrier: threading.Barrier = barrier,
+            code: str = code,
+            results: list[bool] = results,
+            errors: list[BaseException] = errors,
+        ) -> None:
+            try:
+                barrier.wait(timeout=10)
+                outcome = app.core.handle(command(channel, f"link {code}", f"use-{channel}"))
+                results.append(not any(r.is_error for r in outcome.replies))
+            except BaseException as exc:  # reported below, in the test's thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=use, args=(f"side-{n}-{side}",)) for side in ("a", "b")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert not errors and sorted(results) == [False, True]
+    with Session(app.engine) as session:
+        linked = session.exec(
+            select(Channel).where(col(Channel.shared_channel_id).is_not(None))
+        ).all()
+        assert len(linked) == 4
