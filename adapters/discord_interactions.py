@@ -31,7 +31,12 @@ from adapters.discord_render import (
     render,
     replacing,
 )
-from adapters.discord_rest import DiscordApiError, DiscordPermissionError, DiscordRest
+from adapters.discord_rest import (
+    MISSING_ACCESS,
+    DiscordApiError,
+    DiscordPermissionError,
+    DiscordRest,
+)
 from bot.kernel import i18n
 from bot.kernel.core import Core
 from bot.kernel.tenancy import find_channel
@@ -399,10 +404,16 @@ class InteractionService:
             key = f"interaction:{payload['id']}:{index}"
             try:
                 await self.rest.post_reply(channel, reply, key)
-            except DiscordPermissionError:
+            except DiscordPermissionError as exc:
                 t = await asyncio.to_thread(self.translator, payload)
+                # 50001: the bot cannot see the channel (not added to it); else a permission.
+                key = (
+                    "discord.delivery.missing_access"
+                    if exc.code == MISSING_ACCESS
+                    else "discord.missing_permissions"
+                )
                 note = Reply(
-                    text=t("discord.missing_permissions", channel=f"<#{channel}>"),
+                    text=t(key, channel=f"<#{channel}>"),
                     visibility=Visibility.EPHEMERAL,
                     is_error=True,
                 )

@@ -78,7 +78,6 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 BOT_SCOPES = (
     "commands",
     "chat:write",
-    "chat:write.public",
     "files:write",
     "im:write",
     "users:read",

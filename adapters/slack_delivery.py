@@ -237,7 +237,7 @@ class AsyncDelivery:
             return
         log.warning("Slack refused a reply in %s: %s", channel, code)
         key = f"slack.errors.{code}" if code in CHANNEL_ERRORS else "slack.errors.generic"
-        text = Translator(target.lang)(key, channel=f"<#{channel}>", error=code)
+        text = Translator(reply.lang or target.lang)(key, channel=f"<#{channel}>", error=code)
         notice = Reply(text=f"⚠️ {text}", visibility=Visibility.EPHEMERAL, is_error=True)
         try:
             if reply.visibility is Visibility.EPHEMERAL and not target.response_url:

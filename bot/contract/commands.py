@@ -13,7 +13,7 @@ import argparse
 import re
 from datetime import date, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.contract import reminders
 from bot.contract.export import FORMATS, MIME, build_document, cmd_export_contract, render
@@ -39,7 +39,7 @@ from bot.kernel.parsing import fold, split_first
 from bot.kernel.registry import CommandSpec, Registry
 from bot.kernel.tenancy import party_of
 from bot.kernel.types import Attachment, Reply, Visibility
-from storage.models import Contract, ContractTemplateTerm, ContractTerm, Partnership, Party
+from storage.models import Contract, ContractTemplateTerm, ContractTerm, Party
 from storage.models.contract import AWAITING, CONFIRMED, DRAFT, ENDED, SIGNED
 from storage.upsert import get_or_create
 
@@ -574,6 +574,7 @@ def set_end_date(ctx: Ctx, rest: str) -> list[Reply]:
 
 
 def template(ctx: Ctx, rest: str) -> list[Reply]:
+    """The partnership's own checklist: a change touches this partnership only."""
     sub, arg = split_first(rest)
     sub = fold(sub)
     if sub in ("", "show", "voir", "list", "liste"):
@@ -583,16 +584,26 @@ def template(ctx: Ctx, rest: str) -> list[Reply]:
     if sub in ("remove", "retirer", "supprimer", "delete"):
         return _template_remove(ctx, arg)
     if sub in ("reset", "reinitialiser", "defaut", "default"):
-        for row in template_rows(ctx.session, ctx.tenant):
+        before = _template_open(ctx)
+        for row in template_rows(ctx.session, ctx.tenant, ctx.partnership):
             ctx.session.delete(row)
         ctx.session.flush()
-        return [Reply(text=ctx.t("contract.template_reset"))] + _template_show(ctx)
+        replies = [Reply(text=ctx.t("contract.template_reset"))]
+        return replies + _template_changed(ctx, before) + _template_show(ctx)
     raise UserError("contract.errors.template_usage")
+
+
+def _template_open(ctx: Ctx) -> list[TermDef]:
+    """The checklist before a change; a signed or ended agreement keeps its own."""
+    contract_row = find_contract(ctx.session, ctx.tenant, ctx.partnership, lock=True)
+    if contract_row is not None:
+        _require_open(ctx, contract_row)
+    return checklist(ctx.session, ctx.tenant, ctx.partnership)
 
 
 def _template_show(ctx: Ctx) -> list[Reply]:
     items = []
-    for d in checklist(ctx.session, ctx.tenant):
+    for d in checklist(ctx.session, ctx.tenant, ctx.partnership):
         also = ", ".join(d.aliases[:4])
         items.append(
             ctx.t("contract.template_item", name=d.key, title=d.title(ctx.t))
@@ -609,8 +620,8 @@ def _template_show(ctx: Ctx) -> list[Reply]:
 
 
 def _materialize(ctx: Ctx) -> list[ContractTemplateTerm]:
-    """The team's own rows, copied from the default checklist on the first edit."""
-    rows = template_rows(ctx.session, ctx.tenant)
+    """The partnership's own rows, copied from the default checklist on the first edit."""
+    rows = template_rows(ctx.session, ctx.tenant, ctx.partnership)
     if rows:
         return rows
     for position, key in enumerate(DEFAULTS):
@@ -618,13 +629,14 @@ def _materialize(ctx: Ctx) -> list[ContractTemplateTerm]:
             ContractTemplateTerm(
                 platform=ctx.tenant.platform,
                 team_id=ctx.tenant.team_id,
+                partnership_id=ctx.partnership.id,  # type: ignore[arg-type]
                 key=key,
                 position=position,
                 created_at=ctx.now,
             )
         )
     ctx.session.flush()
-    return template_rows(ctx.session, ctx.tenant)
+    return template_rows(ctx.session, ctx.tenant, ctx.partnership)
 
 
 def _template_add(ctx: Ctx, arg: str) -> list[Reply]:
@@ -635,7 +647,7 @@ def _template_add(ctx: Ctx, arg: str) -> list[Reply]:
     label = label.strip()
     if len(label) > LABEL_MAX_CHARS:
         raise UserError("contract.errors.label_too_long", limit=LABEL_MAX_CHARS)
-    current = checklist(ctx.session, ctx.tenant)
+    current = _template_open(ctx)
     if resolve(current, key) is not None:
         raise UserError("contract.errors.term_exists", name=key)
     default = DEFAULTS.get(key)
@@ -644,6 +656,7 @@ def _template_add(ctx: Ctx, arg: str) -> list[Reply]:
         ContractTemplateTerm(
             platform=ctx.tenant.platform,
             team_id=ctx.tenant.team_id,
+            partnership_id=ctx.partnership.id,  # type: ignore[arg-type]
             key=key,
             position=max((r.position for r in rows), default=-1) + 1,
             label=label or (None if default else raw.strip()),
@@ -652,43 +665,76 @@ def _template_add(ctx: Ctx, arg: str) -> list[Reply]:
     )
     ctx.session.flush()
     replies = [Reply(text=ctx.t("contract.template_added", name=key))]
-    return replies + _settle_team(ctx) + _template_show(ctx)
+    return replies + _template_changed(ctx, current) + _template_show(ctx)
 
 
 def _template_remove(ctx: Ctx, arg: str) -> list[Reply]:
-    definition = resolve(checklist(ctx.session, ctx.tenant), arg.strip()) if arg.strip() else None
+    current = _template_open(ctx)
+    definition = resolve(current, arg.strip()) if arg.strip() else None
     if definition is None:
-        raise UserError("contract.errors.unknown_term", term=arg.strip() or "—",
-                        terms=_keys(checklist(ctx.session, ctx.tenant)))
+        raise UserError(
+            "contract.errors.unknown_term", term=arg.strip() or "—", terms=_keys(current)
+        )
     for row in _materialize(ctx):
         if row.key == definition.key:
             ctx.session.delete(row)
     ctx.session.flush()
     replies = [Reply(text=ctx.t("contract.template_removed", name=definition.key))]
-    return replies + _settle_team(ctx) + _template_show(ctx)
+    return replies + _template_changed(ctx, current) + _template_show(ctx)
 
 
-def _settle_team(ctx: Ctx) -> list[Reply]:
-    """A checklist change can complete (or reopen) the confirmation of every contract
-    of the team: this partnership's is announced here, the others move quietly."""
-    replies: list[Reply] = []
-    rows = ctx.session.exec(
-        select(Contract, Partnership)
-        .join(Partnership, col(Partnership.id) == col(Contract.partnership_id))
-        .where(
-            Contract.platform == ctx.tenant.platform,
-            Contract.team_id == ctx.tenant.team_id,
-            col(Contract.status).in_((AWAITING, CONFIRMED)),
-        )
-        .with_for_update(of=Contract)  # type: ignore[arg-type]
-    ).all()
-    for contract_row, partnership in rows:
-        if partnership.id == ctx.partnership.id:
-            replies += settle(ctx, state_of(ctx, contract_row))
-            continue
-        state = load_state(ctx.session, ctx.tenant, partnership, contract_row)
-        move_status(ctx.session, state, ctx.now)
-    return replies
+def _template_changed(ctx: Ctx, before: list[TermDef]) -> list[Reply]:
+    """A checklist change once companies confirm is a change of the agreement, like a
+    term change: what it touches is reset, it is posted for every partner and logged
+    as a decision of this partnership (and of no other)."""
+    contract_row = find_contract(ctx.session, ctx.tenant, ctx.partnership, lock=True)
+    if contract_row is None:
+        return []
+    state = state_of(ctx, contract_row)
+    now_keys = {d.key for d in state.checklist}
+    was_keys = {d.key for d in before}
+    removed = [d for d in before if d.key not in now_keys]
+    added = [d for d in state.checklist if d.key not in was_keys]
+    if contract_row.status not in (AWAITING, CONFIRMED) or not (removed or added):
+        return settle(ctx, state)
+    # Who had confirmed something: they confirm the changed agreement again.
+    reset = [p.name for p, _ in state.parties if state.confirmed.get(p.id or 0)]
+    if removed:
+        # A term taken out changes what the others were confirmed with: every
+        # confirmation is reset (a removed term's too, should it come back).
+        for term in state.terms.values():
+            term.revision += 1
+            ctx.session.add(term)
+    contract_row.revision += 1
+    contract_row.updated_at = ctx.now
+    ctx.session.add(contract_row)
+    ctx.session.flush()
+    changes = [
+        ctx.t("contract.template_change.removed", title=d.title(ctx.t), name=d.key) for d in removed
+    ]
+    changes += [
+        ctx.t("contract.template_change.added", title=d.title(ctx.t), name=d.key) for d in added
+    ]
+    parties_text = ", ".join(reset) or "—"
+    post = Reply(
+        title=ctx.t("contract.template_change.title"),
+        text="\n".join(changes),
+        sections=[ctx.t("contract.template_change.reset", parties=parties_text)] if reset else [],
+        footer=ctx.t("contract.template_change.footer", user=f"<@{ctx.user.id}>"),
+    )
+    replies = _shared(ctx, post)
+    decision = record_decision(
+        ctx,
+        ctx.t(
+            "contract.template_change.decision",
+            changes="; ".join(changes),
+            parties=parties_text,
+            user=f"<@{ctx.user.id}>",
+        ),
+        source="contract.template",
+    )
+    replies += announce(ctx, decision)
+    return replies + settle(ctx, state_of(ctx, contract_row))
 
 
 # -- export ------------------------------------------------------------------------------------

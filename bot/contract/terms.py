@@ -47,7 +47,7 @@ _KEY_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 @dataclass(frozen=True, slots=True)
 class TermDef:
     key: str
-    # A team's own term has its label; default terms take theirs from the catalogs.
+    # A partnership's own term has its label; default terms take theirs from the catalogs.
     label: str | None = None
     aliases: tuple[str, ...] = ()
 
@@ -67,22 +67,26 @@ def term_key(raw: str) -> str | None:
     return key if _KEY_RE.match(key) else None
 
 
-def template_rows(session: Session, tenant: Tenant) -> list[ContractTemplateTerm]:
+def template_rows(
+    session: Session, tenant: Tenant, partnership: Partnership
+) -> list[ContractTemplateTerm]:
+    """The partnership's own checklist rows (none: the default checklist)."""
     return list(
         session.exec(
             select(ContractTemplateTerm)
             .where(
                 ContractTemplateTerm.platform == tenant.platform,
                 ContractTemplateTerm.team_id == tenant.team_id,
+                ContractTemplateTerm.partnership_id == partnership.id,
             )
             .order_by(col(ContractTemplateTerm.position), col(ContractTemplateTerm.id))
         ).all()
     )
 
 
-def checklist(session: Session, tenant: Tenant) -> list[TermDef]:
-    """The team's checklist: its own template, or the default one."""
-    rows = template_rows(session, tenant)
+def checklist(session: Session, tenant: Tenant, partnership: Partnership) -> list[TermDef]:
+    """The partnership's checklist: its own template, or the default one."""
+    rows = template_rows(session, tenant, partnership)
     if not rows:
         return list(DEFAULTS.values())
     return [
@@ -186,7 +190,7 @@ def load_state(
             confirmed.setdefault(row.party_id, {})[row.term_key] = row
     return ContractState(
         contract=contract,
-        checklist=checklist(session, tenant),
+        checklist=checklist(session, tenant, partnership),
         terms=terms,
         parties=parties(session, partnership),
         confirmed=confirmed,

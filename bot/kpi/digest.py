@@ -95,30 +95,27 @@ def register(registry: Registry) -> None:
 
 
 def ensure_schedule(ctx: Ctx) -> DigestSchedule:
+    """The partnership's schedule (it belongs to the partnership, not to a channel)."""
     return get_or_create(
         ctx.session,
         DigestSchedule,
+        {"partnership_id": ctx.partnership.id},
         {
             "platform": ctx.tenant.platform,
             "team_id": ctx.tenant.team_id,
             "channel_id": ctx.shared_channel_id,
-        },
-        {
-            "partnership_id": ctx.partnership.id,
             "fallback_timezone": ctx.tz.key,
             "updated_at": ctx.now,
         },
     )
 
 
-def schedule_of(
-    session: Session, platform: str, team_id: str, channel_id: str
-) -> DigestSchedule | None:
+def schedule_of(session: Session, partnership: Partnership) -> DigestSchedule | None:
     return session.exec(
         select(DigestSchedule).where(
-            DigestSchedule.platform == platform,
-            DigestSchedule.team_id == team_id,
-            DigestSchedule.channel_id == channel_id,
+            DigestSchedule.platform == partnership.platform,
+            DigestSchedule.team_id == partnership.team_id,
+            DigestSchedule.partnership_id == partnership.id,
         )
     ).first()
 
@@ -533,7 +530,7 @@ def render_notification(
         row.team_id,
     ):
         return None
-    schedule = schedule_of(session, row.platform, row.team_id, row.channel_id)
+    schedule = schedule_of(session, partnership)
     if schedule is not None and schedule.paused:
         return None
     data = compute(session, partnership, week_from_payload(row.payload))
@@ -562,9 +559,7 @@ def preview_command(ctx: Ctx) -> list[Reply]:
         raise UserError("kpi.digest.errors.unknown_subcommand", sub=sub)
     rc = RenderContext(lang=ctx.lang, timezone=ctx.tz.key, now=ctx.now)
     reply = preview(ctx.session, ctx.partnership, ctx.now, rc, ctx.registry)
-    schedule = schedule_of(
-        ctx.session, ctx.tenant.platform, ctx.tenant.team_id, ctx.shared_channel_id
-    )
+    schedule = schedule_of(ctx.session, ctx.partnership)
     note = (
         ctx.t("kpi.digest.preview_note", schedule=describe(ctx, schedule))
         if schedule

@@ -67,20 +67,19 @@ def register(registry: Registry) -> None:
 # -- policy and time zone -------------------------------------------------------
 
 
-def _policy_row(
-    session: Session, platform: str, team_id: str, channel_id: str
-) -> ReminderPolicy | None:
+def _policy_row(session: Session, partnership: Partnership) -> ReminderPolicy | None:
+    """The partnership's own policy (it belongs to the partnership, not to a channel)."""
     return session.exec(
         select(ReminderPolicy).where(
-            ReminderPolicy.platform == platform,
-            ReminderPolicy.team_id == team_id,
-            ReminderPolicy.channel_id == channel_id,
+            ReminderPolicy.platform == partnership.platform,
+            ReminderPolicy.team_id == partnership.team_id,
+            ReminderPolicy.partnership_id == partnership.id,
         )
     ).first()
 
 
 def policy_for(session: Session, partnership: Partnership) -> Policy:
-    row = _policy_row(session, partnership.platform, partnership.team_id, partnership.channel_id)
+    row = _policy_row(session, partnership)
     if row is None:
         return Policy()
     return Policy(tuple(row.days_before), row.at, row.overdue_daily, row.timezone)
@@ -253,11 +252,12 @@ def reschedule(
 
 
 def _remember_zone(session: Session, partnership: Partnership, tz: str, now: datetime) -> None:
-    row = _policy_row(session, partnership.platform, partnership.team_id, partnership.channel_id)
+    row = _policy_row(session, partnership)
     if row is None:
         row = ReminderPolicy(
             platform=partnership.platform,
             team_id=partnership.team_id,
+            partnership_id=partnership.id,  # type: ignore[arg-type]
             channel_id=partnership.channel_id,
             days_before=list(DEFAULT_DAYS),
             updated_at=now,
@@ -292,18 +292,14 @@ def _settings_of(
         )
     }
     policies = {
-        (r.platform, r.team_id, r.channel_id): r
+        r.partnership_id: r
         for r in session.exec(
-            select(ReminderPolicy).where(
-                tuple_(
-                    ReminderPolicy.platform, ReminderPolicy.team_id, ReminderPolicy.channel_id
-                ).in_(keys)
-            )
+            select(ReminderPolicy).where(col(ReminderPolicy.partnership_id).in_(partnership_ids))
         )
     }
     out: dict[int, tuple[Partnership, Policy, ZoneInfo]] = {}
     for p, key in zip(partnerships, keys, strict=True):
-        row = policies.get(key)
+        row = policies.get(p.id or 0)
         policy = (
             Policy(tuple(row.days_before), row.at, row.overdue_daily, row.timezone)
             if row
@@ -605,8 +601,12 @@ def accord_reminders(ctx: Ctx, arg: str) -> list[Reply]:
         ]
     new = _parse_policy(arg, current)
     p = ctx.partnership
-    row = _policy_row(ctx.session, p.platform, p.team_id, p.channel_id) or ReminderPolicy(
-        platform=p.platform, team_id=p.team_id, channel_id=p.channel_id, updated_at=ctx.now
+    row = _policy_row(ctx.session, p) or ReminderPolicy(
+        platform=p.platform,
+        team_id=p.team_id,
+        partnership_id=p.id,  # type: ignore[arg-type]
+        channel_id=p.channel_id,
+        updated_at=ctx.now,
     )
     row.days_before = list(new.days_before)
     row.at = new.at

@@ -1,5 +1,15 @@
-"""`/accord`: help, language, time zone, the shared-channel link and the companies."""
+"""`/accord`: help, language, time zone, the companies, and the link handshake between channels.
 
-from bot.settings.commands import register
+- `commands`: `/accord` itself; `links`: `/accord link` and `/accord unlink` (one-time codes).
+"""
+
+from bot.kernel.registry import Registry
+from bot.settings import commands, links
+
+
+def register(registry: Registry) -> None:
+    commands.register(registry)
+    links.register(registry)  # /accord link and /accord unlink
+
 
 __all__ = ["register"]

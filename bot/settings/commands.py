@@ -11,10 +11,9 @@ from bot.kernel.help import command_help
 from bot.kernel.i18n import SUPPORTED, Translator
 from bot.kernel.parsing import mentions, split_first
 from bot.kernel.registry import CommandSpec, Registry
-from bot.kernel.tenancy import add_party, ensure_channel, parties
+from bot.kernel.tenancy import add_party, parties
 from bot.kernel.types import Reply, User, Visibility
-
-_CHANNEL_RE = re.compile(r"^<#([A-Za-z0-9_.\-]+)(?:\|[^>]*)?>$|^#?([A-Za-z0-9_.\-]+)$")
+from bot.settings import links
 
 
 def register(registry: Registry) -> None:
@@ -78,6 +77,9 @@ def status(ctx: Ctx) -> list[Reply]:
         for p, users in rows
     ]
     linked = ctx.channel.shared_channel_id
+    others = [] if linked else links.linked_channels(ctx.session, ctx.partnership)
+    channels = ", ".join(f"<#{c}>" for c in others)
+    linked_line = [t("accord.links.status_linked_channels", channels=channels)] if others else []
     return [
         Reply(
             title=t("accord.status_title"),
@@ -87,6 +89,7 @@ def status(ctx: Ctx) -> list[Reply]:
                 t("accord.status_linked", channel=f"<#{linked}>")
                 if linked
                 else t("accord.status_not_linked"),
+                *linked_line,
                 t("accord.parties_title") if items else t("accord.no_parties"),
             ],
             items=items,
@@ -124,29 +127,10 @@ def set_timezone(ctx: Ctx, arg: str) -> list[Reply]:
 
 
 def link_channel(ctx: Ctx, arg: str) -> list[Reply]:
-    arg = arg.strip()
-    if arg.lower() in ("off", "none", "aucun", "unlink"):
-        ctx.channel.shared_channel_id = None
-        ctx.session.add(ctx.channel)
-        return [Reply(text=ctx.t("accord.unlinked"), visibility=Visibility.EPHEMERAL)]
-    match = _CHANNEL_RE.match(arg)
-    if not arg or match is None:
-        raise UserError("accord.errors.bad_channel", channel=arg or "—")
-    target_id = match.group(1) or match.group(2)
-    if target_id == ctx.channel.channel_id:
-        raise UserError("accord.errors.self_link")
-    target = ensure_channel(ctx.session, ctx.tenant, target_id, ctx.now)
-    if target.shared_channel_id:
-        # One hop only: a chain of links would hide where decisions end up.
-        raise UserError("accord.errors.target_linked", channel=f"<#{target_id}>")
-    ctx.channel.shared_channel_id = target_id
-    ctx.session.add(ctx.channel)
-    return [
-        Reply(
-            text=ctx.t("accord.linked", channel=f"<#{target_id}>"),
-            visibility=Visibility.EPHEMERAL,
-        )
-    ]
+    """`/accord channel off` unlinks; naming a channel no longer links it (the handshake does)."""
+    if arg.strip().lower() in ("off", "none", "aucun", "unlink"):
+        return links.unlink(ctx, "")
+    return links.explain(ctx)
 
 
 def party(ctx: Ctx, arg: str) -> list[Reply]:

@@ -19,6 +19,7 @@ from storage.models.kpi import (
     Metric,
     Objective,
 )
+from storage.models.links import LinkCode
 from storage.models.matching import PartnerContact, PartnerProfile
 from storage.models.notifications import Notification
 from storage.models.planning import Milestone, ReminderPolicy
@@ -44,6 +45,7 @@ __all__ = [
     "DigestSchedule",
     "KpiPoint",
     "KpiToken",
+    "LinkCode",
     "Member",
     "Metric",
     "Milestone",

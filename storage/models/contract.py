@@ -72,16 +72,18 @@ class ContractTerm(SQLModel, table=True):
 
 
 class ContractTemplateTerm(SQLModel, table=True):
-    """A team's own checklist. A team without rows uses the default checklist."""
+    """A partnership's own checklist. A partnership without rows uses the default one."""
 
     __tablename__ = "contract_template_term"
     __table_args__ = (
-        UniqueConstraint("platform", "team_id", "key", name="uq_contract_template_term"),
+        UniqueConstraint("partnership_id", "key", name="uq_contract_template_term_partnership"),
+        Index("ix_contract_template_term_tenant", "platform", "team_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
     team_id: str = Field(max_length=64)
+    partnership_id: int = Field(foreign_key="partnership.id")
     key: str = Field(max_length=40)
     position: int = 0
     # None for the default terms (their label comes from the catalogs, in both languages).

@@ -109,11 +109,12 @@ class KpiToken(SQLModel, table=True):
 
 
 class DigestSchedule(SQLModel, table=True):
-    """When the weekly digest of a shared channel goes out (default Monday 09:00)."""
+    """When the weekly digest of a partnership goes out (default Monday 09:00)."""
 
     __tablename__ = "kpi_digest_schedule"
     __table_args__ = (
-        UniqueConstraint("platform", "team_id", "channel_id", name="uq_kpi_digest_channel"),
+        UniqueConstraint("partnership_id", name="uq_kpi_digest_partnership"),
+        Index("ix_kpi_digest_schedule_tenant", "platform", "team_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -50,16 +50,19 @@ class Milestone(SQLModel, table=True):
 
 
 class ReminderPolicy(SQLModel, table=True):
-    """When to ping before a deadline, per shared channel (the defaults when absent)."""
+    """When to ping before a deadline, per partnership (the defaults when absent)."""
 
     __tablename__ = "reminder_policy"
     __table_args__ = (
-        UniqueConstraint("platform", "team_id", "channel_id", name="uq_reminder_policy"),
+        UniqueConstraint("partnership_id", name="uq_reminder_policy_partnership"),
+        Index("ix_reminder_policy_tenant", "platform", "team_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
     team_id: str = Field(max_length=64)
+    partnership_id: int = Field(foreign_key="partnership.id")
+    # The partnership's shared channel, where the pings go.
     channel_id: str = Field(max_length=64)
     # Days before the due date at which to ping; 0 is the day itself.
     days_before: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -219,15 +220,21 @@ def test_template_change_completes_confirmation(console: ConsoleAdapter, app: Ap
     out = say(console, "@bob: /contract confirm")
     assert "Some terms are still missing: Kick-off meeting" in out
     out = say(console, "/contract template remove kickoff")
+    # Taking a term out after confirmations resets them: nobody's agreement is assumed.
+    assert "Acme must confirm again" in out
     assert status(app) == "awaiting_confirmation"
     out = say(console, "@bob: /contract confirm")
+    assert "Agreement confirmed by all parties" not in out
+    out = say(console, "@alice: /contract confirm")
     assert "Agreement confirmed by all parties" in out
 
 
 def test_posts_go_to_the_shared_channel(console: ConsoleAdapter, app: App, tmp_path: Path) -> None:
     prep = console_in(app, tmp_path, "acme-beta", "acme-prep")
     filled(console)
-    say(prep, "/accord channel #launch")
+    code = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", say(console, "/accord link"))
+    assert code is not None
+    say(prep, f"/accord link {code.group(0)}")
     out = say(prep, "/contract recap")
     assert "Accord → #launch:" in out
     assert "Posted in the shared channel #launch." in out

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from adapters.console import ConsoleAdapter
 from bot.app import App
-from storage.models import Contract, ContractTemplateTerm, ContractTerm
+from storage.models import Contract, ContractTemplateTerm, ContractTerm, Decision, Partnership
 from tests.conftest import say
 from tests.contract.helpers import confirmed, console_in
 
@@ -69,7 +69,7 @@ def test_button_of_another_team_does_nothing(
     assert "This button no longer does anything" in out
 
 
-def test_checklist_change_moves_every_partnership_of_the_team(
+def test_checklist_change_touches_only_its_partnership(
     console: ConsoleAdapter, app: App, tmp_path: Path
 ) -> None:
     confirmed(console)
@@ -78,12 +78,64 @@ def test_checklist_change_moves_every_partnership_of_the_team(
     second = console_in(app, tmp_path, "acme-beta", "second-launch")
     say(second, "/contract template add sla Service levels")
     with Session(app.engine) as session:
-        statuses = {(c.team_id, c.partnership_id): c.status for c in session.exec(select(Contract))}
-    # The team's confirmed contract reopens; the other team's stays confirmed.
-    assert sorted(statuses.values()) == ["awaiting_confirmation", "confirmed"]
-    assert [s for (team, _), s in statuses.items() if team == "acme-beta"] == [
-        "awaiting_confirmation"
-    ]
-    say(second, "/contract template remove sla")
-    with Session(app.engine) as session:
         assert {c.status for c in session.exec(select(Contract))} == {"confirmed"}
+        second_id = session.exec(
+            select(Partnership.id).where(Partnership.channel_id == "second-launch")
+        ).one()
+        templates = session.exec(select(ContractTemplateTerm)).all()
+        assert templates and {t.partnership_id for t in templates} == {second_id}
+    assert "Service levels" not in say(console, "/contract", "/contract template")
+    assert "Service levels" in say(second, "/contract template")
+
+
+def test_template_remove_typed_in_random_does_not_touch_the_partnership(
+    console: ConsoleAdapter, app: App, tmp_path: Path
+) -> None:
+    """The issue's scenario: `/contract template remove data` typed in #random."""
+    confirmed(console)
+    # One company has not confirmed the `data` term yet: removing it would "complete" it.
+    say(console, "/contract set data Only aggregated figures leave either company")
+    random = console_in(app, tmp_path, "acme-beta", "random")
+    out = say(random, "/contract template remove data")
+    assert "Accord → #launch" not in out
+    with Session(app.engine) as session:
+        [contract] = session.exec(select(Contract).where(Contract.team_id == "acme-beta")).all()
+        assert contract.status == "awaiting_confirmation"
+        templates = session.exec(select(ContractTemplateTerm)).all()
+        assert all(t.partnership_id != contract.partnership_id for t in templates)
+    out = say(console, "/contract")
+    assert "Only aggregated figures" in out and "awaiting confirmation" in out
+
+
+def test_template_change_after_confirmations_resets_announces_and_logs(
+    console: ConsoleAdapter, app: App
+) -> None:
+    confirmed(console)
+    out = say(console, "/contract template remove data")
+    assert "Accord → #launch:" in out
+    assert "The agreement’s checklist changed" in out
+    assert "Acme, Beta must confirm again" in out
+    with Session(app.engine) as session:
+        contract = session.exec(select(Contract)).one()
+        assert contract.status == "awaiting_confirmation"
+        [decision] = session.exec(
+            select(Decision).where(Decision.source == "contract.template")
+        ).all()
+        assert "`data`" in decision.text and "Acme, Beta" in decision.text
+    # Confirming again completes it; bringing the term back needs confirmation again.
+    out = say(console, "@alice: /contract confirm", "@bob: /contract confirm")
+    assert "confirmed by all parties" in out.lower() or "all parties" in out
+    out = say(console, "/contract template add data")
+    assert "The agreement’s checklist changed" in out
+    with Session(app.engine) as session:
+        assert session.exec(select(Contract)).one().status == "awaiting_confirmation"
+        assert len(session.exec(
+            select(Decision).where(Decision.source == "contract.template")
+        ).all()) == 2
+
+
+def test_template_of_a_signed_agreement_is_kept(console: ConsoleAdapter) -> None:
+    confirmed(console)
+    say(console, "/contract sign https://example.com/signed.pdf")
+    out = say(console, "/contract template remove data")
+    assert "⚠️" in out and "signed" in out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pytest
 from sqlmodel import select
@@ -147,7 +148,10 @@ def test_same_idempotency_key_records_once(app: App) -> None:
 
 
 def test_linked_channel_posts_to_the_shared_channel(app: App) -> None:
-    run(app, "channel <#shared>", name="accord", channel="acme-internal")
+    [given] = run(app, "link", name="accord", channel="shared").replies
+    code = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", given.text)
+    assert code is not None and given.visibility is Visibility.EPHEMERAL
+    run(app, f"link {code.group(0)}", name="accord", channel="acme-internal")
     outcome = run(app, "budget is 10k", channel="acme-internal")
     post, note = outcome.replies
     assert post.target_channel == "shared" and post.visibility is Visibility.CHANNEL

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 from typing import Any
 
@@ -222,12 +223,26 @@ def test_buttons_become_actions_and_update_the_message(
     assert again == updated
 
 
+CODE_RE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}")
+
+
+async def link_to_shared(ep: Endpoint, fake: FakeDiscord) -> str:
+    """The handshake: a code given privately in the shared channel, used in CHANNEL."""
+    given = await ep.send(p.slash("accord", "link", channel=p.SHARED))
+    assert given["data"]["flags"] == 64  # only the one who asked sees the code
+    match = CODE_RE.search(json.dumps(given))
+    assert match is not None, given
+    linked = await ep.send(p.slash("accord", f"link {match.group(0)}"))
+    await ep.service.drain()
+    return json.dumps(linked)
+
+
 def test_shared_channel_posts_once_with_a_nonce_and_reports_missing_permissions(
     app: App, fake: FakeDiscord, signing_key: SigningKey
 ) -> None:
     async def scenario() -> Any:
         async with Endpoint(app, fake, signing_key) as ep:
-            await ep.send(p.slash("accord", f"channel <#{p.SHARED}>"))
+            await link_to_shared(ep, fake)
             decide = p.slash("decide", "we launch in March")
             body = await ep.send(decide)
             again = await ep.send(decide)  # a replay of the same interaction
@@ -248,16 +263,18 @@ def test_shared_channel_posts_once_with_a_nonce_and_reports_missing_permissions(
     assert body["data"]["flags"] == 64 and f"<#{p.SHARED}>" in body["data"]["content"]
     assert again == body
     posts = fake.matching("POST", f"/channels/{p.SHARED}/messages")
-    assert len(posts) == 2  # the first decision once, then the refused one
-    first = posts[0]
+    # The link's decision, the first decision once, then the refused one.
+    assert len(posts) == 3
+    first = posts[1]
     assert first.headers["Authorization"] == "Bot test-bot-token"
     assert first.body["enforce_nonce"] is True and 0 < len(first.body["nonce"]) <= 25
-    assert first.body["embeds"][0]["title"] == "Decision #1"
-    assert len(fake.messages[p.SHARED]) == 1
-    (note,) = fake.matching("POST", "/webhooks/")
+    assert first.body["embeds"][0]["title"] == "Decision #2"
+    assert len(fake.messages[p.SHARED]) == 2
+    (note,) = [n for n in fake.matching("POST", "/webhooks/") if n.body.get("flags") == 64
+               and "permissions" in n.body.get("content", "")]
     assert note.body["flags"] == 64 and "permissions" in note.body["content"]
     assert "Enregistré" in note.body["content"]
-    assert len(decisions_of(app)) == 2
+    assert len(decisions_of(app)) == 3
 
 
 def test_files_are_sent_as_attachments_by_webhook(
@@ -286,7 +303,7 @@ def test_without_a_bot_token_shared_channel_posts_show_here(
 ) -> None:
     async def scenario() -> Any:
         async with Endpoint(app, fake, signing_key, bot_token=None) as ep:
-            await ep.send(p.slash("accord", f"channel <#{p.SHARED}>"))
+            await link_to_shared(ep, fake)
             decide = p.slash("decide", "we launch in March")
             await ep.send(decide)
             await ep.service.drain()
@@ -295,7 +312,7 @@ def test_without_a_bot_token_shared_channel_posts_show_here(
     decide = asyncio.run(scenario())
     assert fake.matching("POST", "/channels/") == []
     (followup,) = fake.matching("POST", f"/webhooks/{decide['application_id']}/{decide['token']}")
-    assert followup.body["embeds"][0]["title"] == "Decision #1"
+    assert followup.body["embeds"][0]["title"] == "Decision #2"  # the link was decision #1
     assert "Authorization" not in followup.headers
 
 

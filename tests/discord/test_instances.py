@@ -17,6 +17,7 @@ from storage.models import Decision, ProcessedRequest
 from tests.discord import payloads as p
 from tests.discord.conftest import Endpoint
 from tests.discord.fake_discord import FakeDiscord
+from tests.discord.test_http_interactions import CODE_RE
 
 
 def test_same_interaction_on_two_instances_records_and_posts_once(
@@ -25,15 +26,20 @@ def test_same_interaction_on_two_instances_records_and_posts_once(
     # A second process: its own engine and core on the same database.
     other_engine = db.make_engine(engine.url.render_as_string(hide_password=False))
     other = build_app(settings, clock=app.clock, migrate=False, engine=other_engine)
-    link = p.slash("accord", f"channel <#{p.SHARED}>")
+    given = p.slash("accord", "link", channel=p.SHARED)
     decide = p.slash("decide", "we launch on 3 March")
+    link: dict[str, Any] = {}
 
     async def scenario() -> Any:
         async with (
             Endpoint(app, fake, signing_key) as one,
             Endpoint(other, fake, signing_key) as two,
         ):
+            code = CODE_RE.search(json.dumps(await one.send(given)))
+            assert code is not None
+            link.update(p.slash("accord", f"link {code.group(0)}"))
             await one.send(link)
+            await one.service.drain()
             answers = await asyncio.gather(one.send(decide), two.send(decide), two.send(decide))
             return list(answers)
 
@@ -43,8 +49,9 @@ def test_same_interaction_on_two_instances_records_and_posts_once(
         other_engine.dispose()
     assert len({json.dumps(a, sort_keys=True) for a in answers}) == 1
     with Session(engine) as session:
-        assert len(session.exec(select(Decision)).all()) == 1
+        # The link's decision, then the decision delivered three times, recorded once.
+        assert len(session.exec(select(Decision)).all()) == 2
         keys = session.exec(select(ProcessedRequest.idempotency_key)).all()
-        assert sorted(keys) == sorted([link["id"], decide["id"]])
+        assert sorted(keys) == sorted([given["id"], link["id"], decide["id"]])
     posts = fake.matching("POST", f"/channels/{p.SHARED}/messages")
-    assert len(posts) == 1, [r.body for r in posts]
+    assert len(posts) == 2, [r.body for r in posts]
