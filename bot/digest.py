@@ -39,6 +39,7 @@ from bot.kpi_stats import (
     weekly_series,
 )
 from bot.parsing import fold, split_first
+from bot.permissions import Permission, require
 from bot.registry import CommandSpec, DigestWeek, Registry, RenderContext
 from bot.types import Attachment, Reply, Visibility
 from storage.models import Channel, Decision, Notification, Partnership, Team
@@ -145,6 +146,7 @@ def configure(ctx: Ctx, rest: str) -> list[Reply]:
                 visibility=Visibility.EPHEMERAL,
             )
         ]
+    require(ctx, Permission.MANAGE_SETTINGS)
     if len(words) == 1 and words[0] in PAUSE_WORDS:
         schedule.paused = True
     elif len(words) == 1 and words[0] in RESUME_WORDS:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from bot.context import Ctx
     from bot.types import Reply, Tenant
-    from storage.models import Notification, Partnership
+    from storage.models import Notification, Partnership, Party
 
 CommandHandler = Callable[["Ctx"], "list[Reply]"]
 ActionHandler = Callable[["Ctx", str], "list[Reply]"]
@@ -35,6 +35,9 @@ TimezoneChanged = Callable[["Ctx"], None]
 # Autocomplete: what the user may mean by `current` in an option, from stored things
 # of the partnership: [(label shown, value sent back)].
 Suggester = Callable[["Session", "Tenant", "Partnership", str], "list[tuple[str, str | int]]"]
+# A company's representatives stopped representing it (removed, left, role withdrawn):
+# (ctx, company, user ids) -> replies. The contract withdraws their confirmations.
+RepresentationLost = Callable[["Ctx", "Party", "list[str]"], "list[Reply]"]
 # Adds a part to the weekly digest of a partnership: (session, partnership, week) -> texts.
 DigestSection = Callable[["Session", "Partnership", "DigestWeek", "RenderContext"], "list[str]"]
 
@@ -82,6 +85,8 @@ class Registry:
     timezone_changed: list[TimezoneChanged] = field(default_factory=list)
     # (command, option) -> suggester; option "text" is the free text.
     suggesters: dict[tuple[str, str], Suggester] = field(default_factory=dict)
+    # Who speaks for a company changed: confirmations made for it follow.
+    representation_lost: list[RepresentationLost] = field(default_factory=list)
 
     def add_command(self, spec: CommandSpec) -> None:
         if spec.name in self.commands:

@@ -24,6 +24,7 @@ from bot.context import Ctx
 from bot.dates import local_moment, local_today
 from bot.errors import UserError
 from bot.i18n import Translator
+from bot.permissions import Permission, require
 from bot.registry import Registry, RenderContext
 from bot.types import Button, ButtonStyle, Reply, Tenant, Visibility
 from storage.models import (
@@ -604,6 +605,7 @@ def accord_reminders(ctx: Ctx, arg: str) -> list[Reply]:
                 visibility=Visibility.EPHEMERAL,
             )
         ]
+    require(ctx, Permission.MANAGE_SETTINGS)
     new = _parse_policy(arg, current)
     p = ctx.partnership
     row = _policy_row(ctx.session, p.platform, p.team_id, p.channel_id) or ReminderPolicy(

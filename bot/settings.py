@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import companies
 from bot.context import Ctx
 from bot.errors import UserError
 from bot.i18n import SUPPORTED, Translator
-from bot.parsing import mentions, split_first
-from bot.partnerships import add_party, ensure_channel, parties
+from bot.parsing import split_first
+from bot.partnerships import ensure_channel
+from bot.permissions import Permission, describe, require, standing_of
 from bot.registry import CommandSpec, Registry
-from bot.types import Reply, User, Visibility
+from bot.types import Reply, ReplyField, Visibility
 
 _CHANNEL_RE = re.compile(r"^<#([A-Za-z0-9_.\-]+)(?:\|[^>]*)?>$|^#?([A-Za-z0-9_.\-]+)$")
 
@@ -34,10 +36,13 @@ def accord(ctx: Ctx) -> list[Reply]:
     if sub in ("help", "aide"):
         return help_reply(ctx, rest)
     if sub in ("lang", "langue", "language"):
+        require(ctx, Permission.MANAGE_SETTINGS)
         return set_language(ctx, rest)
     if sub in ("tz", "timezone", "fuseau"):
+        require(ctx, Permission.MANAGE_SETTINGS)
         return set_timezone(ctx, rest)
     if sub in ("channel", "canal", "salon"):
+        require(ctx, Permission.MANAGE_LINKS)
         return link_channel(ctx, rest)
     if sub in ("party", "partie", "company", "entreprise"):
         return party(ctx, rest)
@@ -80,11 +85,7 @@ def command_help(ctx: Ctx, spec: CommandSpec) -> list[Reply]:
 
 def status(ctx: Ctx) -> list[Reply]:
     t = ctx.t
-    rows = parties(ctx.session, ctx.partnership)
-    items = [
-        t("accord.party_item", name=p.name, members=", ".join(f"<@{u}>" for u in users) or "—")
-        for p, users in rows
-    ]
+    items = companies.roster_items(ctx)
     linked = ctx.channel.shared_channel_id
     return [
         Reply(
@@ -97,6 +98,7 @@ def status(ctx: Ctx) -> list[Reply]:
                 else t("accord.status_not_linked"),
                 t("accord.parties_title") if items else t("accord.no_parties"),
             ],
+            fields=[ReplyField(t("accord.company.you_label"), describe(ctx, standing_of(ctx)))],
             items=items,
             footer=t("help.footer"),
             visibility=Visibility.EPHEMERAL,
@@ -161,23 +163,7 @@ def party(ctx: Ctx, arg: str) -> list[Reply]:
     sub, rest = split_first(arg)
     if sub in ("", "list", "liste"):
         return status(ctx)
-    if sub not in ("add", "ajouter"):
+    replies = companies.party_command(ctx, sub, rest)
+    if replies is None:
         raise UserError("accord.errors.party_usage")
-    user_ids = mentions(rest)
-    name = re.sub(r"<@[^>]+>", "", rest).strip().strip('"').strip()
-    if not name or not user_ids:
-        raise UserError("accord.errors.party_usage")
-    if len(name) > 120:
-        raise UserError("accord.errors.party_name_too_long", limit=120)
-    known = {u.id: u for u in ctx.mentioned}
-    users = [known.get(uid, User(uid)) for uid in user_ids]
-    added = add_party(ctx.session, ctx.tenant, ctx.partnership, name, users, ctx.now)
-    return [
-        Reply(
-            text=ctx.t(
-                "accord.party_added",
-                name=added.name,
-                members=", ".join(f"<@{u}>" for u in user_ids),
-            )
-        )
-    ]
+    return replies
