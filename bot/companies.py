@@ -370,10 +370,11 @@ def remove(ctx: Ctx, rest: str) -> list[Reply]:
         removed.setdefault(_id(company.id), (company, []))[1].append(user_id)
     posts: list[Reply] = []
     for company, gone in removed.values():
+        key = "decision_left" if gone == [ctx.user.id] else "decision_removed"
         posts += _record(
             ctx,
             ctx.t(
-                "accord.company.decision_removed",
+                f"accord.company.{key}",
                 user=f"<@{ctx.user.id}>",
                 members=_list(gone),
                 company=company.name,

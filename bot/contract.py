@@ -409,10 +409,11 @@ def recap_card(ctx: Ctx, state: ContractState) -> Reply:
 
 
 def confirm(ctx: Ctx) -> list[Reply]:
+    party = _own_party(ctx)
     contract_row = find_contract(ctx.session, ctx.tenant, ctx.partnership, lock=True)
     if contract_row is None:
         raise UserError("contract.errors.no_recap")
-    return _confirm(ctx, contract_row, _own_party(ctx))
+    return _confirm(ctx, contract_row, party)
 
 
 def confirm_button(ctx: Ctx, value: str) -> list[Reply]:
