@@ -27,6 +27,8 @@ class Step:
     # OK, DENIED, or a part of a refusal for another reason (nothing changes either)
     expect: str
     platforms: tuple[str, ...] = ("slack", "discord")
+    # "main": the partnership's channel; "other": a stranger's channel, another partnership.
+    channel: str = "main"
 
 
 _TERM_STEPS = tuple(
@@ -110,12 +112,18 @@ STEPS: tuple[Step, ...] = (
     Step("root", "accord", "party rep {dan}", OK),
     # Repair is all an admin may do.
     Step("root", "decide", "all settled", DENIED),
+    # A stranger, in another channel, builds her own partnership; here she is a guest.
+    Step("mal", "accord", "party add Beta {mal}", OK, channel="other"),
+    Step("mal", "decide", "Beta gives up", OK, channel="other"),
+    Step("mal", "decide", "Beta gives up", DENIED),
+    Step("mal", "accord", "party add Beta {mal}", DENIED),
 )
 
 # What the audit trail (the decision log) holds afterwards, by source.
 AUDIT_SOURCES = {"accord.party", "contract.status", "kpi.token", "decide"}
 
-Send = Callable[[str, str, str], Awaitable[str]]
+# (user, command, text, channel) -> everything the platform received in answer
+Send = Callable[[str, str, str, str], Awaitable[str]]
 
 
 async def replay(platform: str, send: Send, app: App) -> list[str]:
@@ -127,7 +135,7 @@ async def replay(platform: str, send: Send, app: App) -> list[str]:
         if platform not in step.platforms or not step.expect:
             continue
         before = snapshot(app)
-        answer = await send(step.user, step.command, step.text)
+        answer = await send(step.user, step.command, step.text, step.channel)
         answers.append(answer)
         where = f"{platform}: {step.user} /{step.command} {step.text}"
         if step.expect == OK:

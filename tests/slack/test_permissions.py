@@ -11,7 +11,7 @@ import json
 from sqlmodel import Session, col, select
 
 from bot.app import App
-from storage.models import Decision, Party, PartyMember
+from storage.models import Decision, Partnership, Party, PartyMember
 from tests.permission_steps import AUDIT_SOURCES, replay
 from tests.slack.harness import Finished, fixture, running
 
@@ -24,6 +24,7 @@ HOMES = {
     "cara": "T0BETA",
     "dan": "T0BETA",
     "erin": "T0BETA",
+    "mal": "T0ACME",
 }
 
 
@@ -53,7 +54,7 @@ def test_every_row_and_the_attacks_through_slack_connect(app: App) -> None:
             base = fixture("slash_command", r.fake)
             counter = itertools.count(1)
 
-            async def send(user: str, command: str, text: str) -> str:
+            async def send(user: str, command: str, text: str, channel: str) -> str:
                 n = next(counter)
                 payload = {
                     **base,
@@ -61,6 +62,7 @@ def test_every_row_and_the_attacks_through_slack_connect(app: App) -> None:
                     "user_name": user,
                     "command": f"/{command}",
                     "text": text.format(**mentions),
+                    "channel_id": "C0LAUNCH" if channel == "main" else "C0OTHER",
                     "trigger_id": f"t-perm-{n}",
                     "response_url": r.fake.response_url(f"perm{n}"),
                 }
@@ -77,13 +79,19 @@ def test_every_row_and_the_attacks_through_slack_connect(app: App) -> None:
     assert any("Only members of a company of this partnership may log decisions" in a for a in answers)
     with Session(app.engine) as session:
         rows = session.exec(
-            select(PartyMember, Party).join(Party, col(Party.id) == col(PartyMember.party_id))
+            select(PartyMember, Party)
+            .join(Party, col(Party.id) == col(PartyMember.party_id))
+            .join(Partnership, col(Partnership.id) == col(Party.partnership_id))
+            .where(Partnership.channel_id == "C0LAUNCH")
         ).all()
         roster = {pm.user_id: (party.name, pm.is_representative) for pm, party in rows}
-        beta = session.exec(select(Party).where(Party.name == "Beta")).one()
+        beta, theirs = session.exec(
+            select(Party).where(Party.name == "Beta").order_by(col(Party.id))
+        ).all()
         sources = {d.source for d in session.exec(select(Decision)).all()}
     # Beta is bound to its own workspace; Acme's people never joined it, nor Beta's Acme.
     assert beta.home_team_id == "T0BETA"
+    assert theirs.partnership_id != beta.partnership_id  # the stranger's own "Beta"
     assert roster == {
         uid("bob"): ("Acme", True),
         uid("cara"): ("Beta", True),
