@@ -142,9 +142,7 @@ def _homes(ctx: Ctx, company: Party) -> set[str]:
 
 def _bound_to(ctx: Ctx, home: str) -> Party | None:
     return ctx.session.exec(
-        select(Party).where(
-            Party.partnership_id == ctx.partnership.id, Party.home_team_id == home
-        )
+        select(Party).where(Party.partnership_id == ctx.partnership.id, Party.home_team_id == home)
     ).first()
 
 
@@ -455,3 +453,15 @@ def roster_items(ctx: Ctx) -> list[str]:
         for party, members in companies.values()
     ]
 
+
+def announce_joins(ctx: Ctx, joined: list[tuple[str, Party]]) -> list[Reply]:
+    """`registry.company_joined`: people placed in their company by the platform's facts."""
+    by_company: dict[int, tuple[Party, list[str]]] = {}
+    for user_id, company in joined:
+        by_company.setdefault(_id(company.id), (company, []))[1].append(user_id)
+    replies: list[Reply] = []
+    for company, users in by_company.values():
+        replies += _record(
+            ctx, ctx.t("accord.company.decision_joined", members=_list(users), company=company.name)
+        )
+    return replies

@@ -123,9 +123,7 @@ class Standing:
 
 
 def standing(session: Session, tenant: Tenant, partnership: Partnership, user: User) -> Standing:
-    rows = session.execute(
-        _STANDING, {"user_id": user.id, "partnership_id": partnership.id}
-    ).all()
+    rows = session.execute(_STANDING, {"user_id": user.id, "partnership_id": partnership.id}).all()
     mine = next(((party, pm) for party, pm in rows if pm is not None), None)
     external = user.home_team_id is not None and user.home_team_id != tenant.team_id
     return Standing(

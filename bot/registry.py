@@ -38,6 +38,8 @@ Suggester = Callable[["Session", "Tenant", "Partnership", str], "list[tuple[str,
 # A company's representatives stopped representing it (removed, left, role withdrawn):
 # (ctx, company, user ids) -> replies. The contract withdraws their confirmations.
 RepresentationLost = Callable[["Ctx", "Party", "list[str]"], "list[Reply]"]
+# People joined a company because their workspace is bound to it: (ctx, [(user, company)]).
+CompanyJoined = Callable[["Ctx", "list[tuple[str, Party]]"], "list[Reply]"]
 # Adds a part to the weekly digest of a partnership: (session, partnership, week) -> texts.
 DigestSection = Callable[["Session", "Partnership", "DigestWeek", "RenderContext"], "list[str]"]
 
@@ -87,6 +89,7 @@ class Registry:
     suggesters: dict[tuple[str, str], Suggester] = field(default_factory=dict)
     # Who speaks for a company changed: confirmations made for it follow.
     representation_lost: list[RepresentationLost] = field(default_factory=list)
+    company_joined: list[CompanyJoined] = field(default_factory=list)
 
     def add_command(self, spec: CommandSpec) -> None:
         if spec.name in self.commands:

@@ -27,6 +27,7 @@ def register(registry: Registry) -> None:
             usage_key="help.usage.accord",
         )
     )
+    registry.company_joined.append(companies.announce_joins)
 
 
 def accord(ctx: Ctx) -> list[Reply]:

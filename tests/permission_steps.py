@@ -31,9 +31,7 @@ class Step:
     channel: str = "main"
 
 
-_TERM_STEPS = tuple(
-    Step("bob", "contract", line.removeprefix("/contract "), OK) for line in TERMS
-)
+_TERM_STEPS = tuple(Step("bob", "contract", line.removeprefix("/contract "), OK) for line in TERMS)
 STEPS: tuple[Step, ...] = (
     # Bootstrapping: each creator represents the company they create.
     Step("alice", "accord", "party add Acme {bob}", OK),

@@ -99,7 +99,10 @@ def test_bootstrap_makes_each_creator_its_companys_representative(
     assert "also in Acme: @bob (Acme)" in out
     audit = [d.text for d in decisions(app, "accord.party")]
     assert len(audit) == 2
-    assert audit[1] == "<@carol> created the company Beta in this partnership and represents it; also in Beta: <@dave>."
+    assert audit[1] == (
+        "<@carol> created the company Beta in this partnership and represents it;"
+        " also in Beta: <@dave>."
+    )
     out = say(console, f"@{GUEST}: /accord")
     assert "Acme: @alice (Acme) (representative), @bob (Acme)" in out
     assert "You: a guest here (in no company of this partnership)" in out
@@ -121,8 +124,18 @@ ROWS: list[tuple[Permission, str, tuple[str, ...], tuple[str, ...]]] = [
     (Permission.EDIT_DIRECTORY, "/match profile set name Team {user}", MEMBERS, ()),
     (Permission.DRAFT_CONTRACT, "/contract set objectives {user}: 500 leads", MEMBERS, ()),
     (Permission.DRAFT_CONTRACT, "/contract date 2027-0{n}-01", MEMBERS, ()),
-    (Permission.END_CONTRACT, "/contract end because {user} says so", (ACME_REP,), ("@alice: /contract",)),
-    (Permission.END_CONTRACT, "/contract end because {user} says so", (BETA_REP,), ("@alice: /contract",)),
+    (
+        Permission.END_CONTRACT,
+        "/contract end because {user} says so",
+        (ACME_REP,),
+        ("@alice: /contract",),
+    ),
+    (
+        Permission.END_CONTRACT,
+        "/contract end because {user} says so",
+        (BETA_REP,),
+        ("@alice: /contract",),
+    ),
     (Permission.CREATE_COMPANY, "/accord party add Gamma", (GUEST,), ()),
     (Permission.MANAGE_COMPANY, "/accord party add Acme @erin{n}", (ACME_REP,), ()),
     (Permission.MANAGE_COMPANY, "/accord party rep @bob", (ACME_REP,), ()),
@@ -185,21 +198,31 @@ def test_a_refusal_says_who_may_and_who_you_are_in_both_languages(
 ) -> None:
     out = refused(app, partnership, GUEST, "/decide we launch", "Only members of a company")
     assert "may log decisions. You are a guest here (in no company of this partnership)." in out
-    out = refused(app, partnership, ACME_MEMBER, "/contract end because", "a company's representative")
+    out = refused(
+        app, partnership, ACME_MEMBER, "/contract end because", "a company's representative"
+    )
     assert "You are a member of Acme." in out
     say(partnership, "@alice: /accord lang fr")
-    out = refused(app, partnership, GUEST, "/decide on lance", "Seul·e·s les membres d’une entreprise")
+    out = refused(
+        app, partnership, GUEST, "/decide on lance", "Seul·e·s les membres d’une entreprise"
+    )
     assert "Vous êtes invité·e ici" in out
-    out = refused(app, partnership, BETA_REP, "/accord party add Acme @gus", "représentant·e·s de Acme")
+    out = refused(
+        app, partnership, BETA_REP, "/accord party add Acme @gus", "représentant·e·s de Acme"
+    )
     assert "Vous êtes représentant·e de Beta." in out
 
 
 # -- the scenarios ------------------------------------------------------------------
 
 
-def test_nobody_puts_themselves_in_the_partner_company(app: App, partnership: ConsoleAdapter) -> None:
+def test_nobody_puts_themselves_in_the_partner_company(
+    app: App, partnership: ConsoleAdapter
+) -> None:
     refused(app, partnership, GUEST, "/accord party add Beta @gus", "a representative of Beta")
-    refused(app, partnership, ACME_MEMBER, "/accord party add Beta @bob", "a representative of Beta")
+    refused(
+        app, partnership, ACME_MEMBER, "/accord party add Beta @bob", "a representative of Beta"
+    )
     # Not even its own representative can take a person from another company.
     refused(app, partnership, ACME_REP, "/accord party add Beta @alice", "a representative of Beta")
     # Nor create a second company to hop into.
@@ -227,7 +250,9 @@ def test_nobody_moves_a_person_out_of_their_company(app: App, partnership: Conso
 
 
 def test_a_company_keeps_a_representative(app: App, partnership: ConsoleAdapter) -> None:
-    refused(app, partnership, ACME_REP, "/accord party leave", "Acme would have no representative left")
+    refused(
+        app, partnership, ACME_REP, "/accord party leave", "Acme would have no representative left"
+    )
     refused(app, partnership, ACME_REP, "/accord party rep @alice off", "no representative left")
     say(partnership, "@alice: /accord party rep @bob")
     out = say(partnership, "@alice: /accord party leave")
@@ -296,7 +321,13 @@ def test_signing_and_ending_belong_to_representatives_and_are_logged(
     link = "https://docs.example.com/signed.pdf"
     for user in (ACME_MEMBER, BETA_MEMBER, GUEST):
         refused(app, partnership, user, f"/contract sign {link}", "Only a company's representative")
-        refused(app, partnership, user, "/contract end because we stop", "Only a company's representative")
+        refused(
+            app,
+            partnership,
+            user,
+            "/contract end because we stop",
+            "Only a company's representative",
+        )
     out = say(partnership, f"@carol: /contract sign {link}")
     assert "Agreement signed" in out and "Logged as decision #" in out
     refused(app, partnership, BETA_REP, "/contract end", "needs a reason")
@@ -333,7 +364,11 @@ def test_a_stranger_from_another_partnership_changes_nothing_here(
         run_id="elsewhere",
     )
     before = roster(app)
-    out = say(stranger, "@mallory: /accord party add Beta @mallory", "@mallory: /accord party add Acme @bob")
+    out = say(
+        stranger,
+        "@mallory: /accord party add Beta @mallory",
+        "@mallory: /accord party add Acme @bob",
+    )
     # Her "Beta" is a company of her own partnership; Bob stays in Acme, here.
     assert roster(app)[ACME_MEMBER] == ("Acme", False)
     assert {u: v for u, v in roster(app).items() if u != "mallory"} == before

@@ -27,14 +27,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("party_member", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column(
-                "is_representative", sa.Boolean(), nullable=False, server_default=sa.false()
-            )
+            sa.Column("is_representative", sa.Boolean(), nullable=False, server_default=sa.false())
         )
     with op.batch_alter_table("contract_confirmation", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("withdrawn_at", storage.types.UTCDateTime(), nullable=True)
-        )
+        batch_op.add_column(sa.Column("withdrawn_at", storage.types.UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
