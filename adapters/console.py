@@ -39,6 +39,8 @@ class ConsoleAdapter:
     # Distinguishes the idempotency keys of two runs of the same script.
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     platform: str = PLATFORM
+    # Console users who stand for workspace admins (they may repair companies).
+    admins: frozenset[str] = frozenset()
     _last_buttons: list[tuple[str, str]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _line_no: int = 0
@@ -80,7 +82,7 @@ class ConsoleAdapter:
         if not line.strip():
             return
         key = f"{self.run_id}:{self._line_no}"
-        user = User(speaker, speaker)
+        user = User(speaker, speaker, is_workspace_admin=speaker in self.admins)
         if (press := _PRESS_RE.match(line.strip())) is not None:
             self._press(int(press.group(1)), user, key)
         elif line.startswith("/"):

@@ -75,11 +75,26 @@ class Initial:
 # -- payload -> neutral ---------------------------------------------------------
 
 
+# Discord permission bits: Administrator, Manage Server.
+ADMINISTRATOR = 1 << 3
+MANAGE_GUILD = 1 << 5
+
+
 def user_of(payload: Mapping[str, Any]) -> User:
     member = payload.get("member") or {}
     raw = member.get("user") or payload.get("user") or {}
     name = member.get("nick") or raw.get("global_name") or raw.get("username") or ""
-    return User(str(raw.get("id", "")), name)
+    return User(str(raw.get("id", "")), name, is_workspace_admin=manages_guild(member))
+
+
+def manages_guild(member: Mapping[str, Any]) -> bool:
+    """The interaction's member permissions (a decimal bit set, computed by Discord for
+    this channel) include Manage Server or Administrator. Direct messages: no member."""
+    try:
+        bits = int(member.get("permissions") or 0)
+    except (TypeError, ValueError):
+        return False
+    return bool(bits & (MANAGE_GUILD | ADMINISTRATOR))
 
 
 def team_of(payload: Mapping[str, Any]) -> str:
@@ -224,7 +239,12 @@ def payload_from_interaction(interaction: discord.Interaction[Any]) -> dict[str,
     }
     if interaction.guild_id:
         payload["guild_id"] = str(interaction.guild_id)
-        payload["member"] = {"user": raw_user, "nick": getattr(user, "nick", None)}
+        payload["member"] = {
+            "user": raw_user,
+            "nick": getattr(user, "nick", None),
+            # The member's permissions in this channel, as Discord puts them in the payload.
+            "permissions": str(interaction.permissions.value),
+        }
     else:
         payload["user"] = raw_user
     if interaction.message is not None:

@@ -21,6 +21,7 @@ core from its ledger with `Outcome.duplicate`: nothing is posted twice.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import json
 import logging
@@ -58,7 +59,7 @@ from bot.kernel import i18n
 from bot.kernel.config import Settings
 from bot.kernel.core import Core
 from bot.kernel.services import Services
-from bot.kernel.types import Command, Outcome, Tenant
+from bot.kernel.types import Command, Outcome, Tenant, User
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,10 @@ BOT_SCOPES = (
     "users:read",
 )
 PROFILE_TTL = 3600.0
+# Mentioned users looked up (`users.info`, cached) for their Slack Connect home workspace.
+MENTION_LOOKUPS = 10
+# (display name, locale, home workspace, workspace admin or owner) from `users.info`.
+Profile = tuple[str | None, str | None, str | None, bool]
 HOME_MAX_BLOCKS = 100
 # Threads running the core: within the database pool (SQLAlchemy: 5 + 10 overflow).
 CORE_WORKERS = 8
@@ -133,9 +138,7 @@ class SlackAdapter:
         self.pacer = ChannelPacer(config.pace_seconds)
         self.delivery = AsyncDelivery(self.pacer)
         self._core_pool = ThreadPoolExecutor(CORE_WORKERS, thread_name_prefix="accord-slack")
-        self._profiles: dict[
-            tuple[str, str], tuple[float, tuple[str | None, str | None, str | None]]
-        ] = {}
+        self._profiles: dict[tuple[str, str], tuple[float, Profile]] = {}
         self.installations = (
             slack_stores.installation_store(config.client_id, app.engine)
             if config.oauth and config.client_id
@@ -261,6 +264,7 @@ class SlackAdapter:
         command = payloads.command_from_slash(
             body, team_id=team, received_at=self._now(), profile=profile
         )
+        command.mentioned = await self._with_homes(client, team, command.mentioned)
         await self._answer(command, client, body.get("response_url"))
 
     async def on_action(
@@ -397,26 +401,38 @@ class SlackAdapter:
         except Exception as err:
             log.warning("could not open the /decide modal: %s", _reason(err))
 
-    async def _cached_profile(
-        self, team: str, user_id: str
-    ) -> tuple[str | None, str | None, str | None] | None:
+    async def _with_homes(
+        self, client: AsyncWebClient, team: str, users: tuple[User, ...]
+    ) -> tuple[User, ...]:
+        """Mentioned users with the name and home workspace Slack knows (Slack Connect):
+        the core then keeps each person in their own company. Cached like the author's."""
+        if not users:
+            return users
+        looked = users[:MENTION_LOOKUPS]
+        profiles = await asyncio.gather(*(self._profile(client, team, u.id) for u in looked))
+        known = [
+            dataclasses.replace(u, name=u.name or p[0] or "", home_team_id=p[2])
+            for u, p in zip(looked, profiles, strict=True)
+        ]
+        return (*known, *users[MENTION_LOOKUPS:])
+
+    async def _cached_profile(self, team: str, user_id: str) -> Profile | None:
         cached = self._profiles.get((team, user_id))
         return cached[1] if cached and cached[0] > time.monotonic() else None
 
-    async def _profile(
-        self, client: AsyncWebClient, team: str, user_id: str
-    ) -> tuple[str | None, str | None, str | None]:
-        """(display name, locale, home team) from `users.info`, cached for an hour.
+    async def _profile(self, client: AsyncWebClient, team: str, user_id: str) -> Profile:
+        """(display name, locale, home team, admin) from `users.info`, cached for an hour.
 
         Slack puts neither the locale nor (in slash commands) the home team of a
-        Slack Connect user in the payload; without `users:read` all are None.
+        Slack Connect user in the payload; without `users:read` all are None. The
+        last is the user's `is_admin`/`is_owner` fact: the core decides what it allows.
         """
         if not user_id:
-            return (None, None, None)
+            return (None, None, None, False)
         cached = await self._cached_profile(team, user_id)
         if cached is not None:
             return cached
-        profile: tuple[str | None, str | None, str | None] = (None, None, None)
+        profile: Profile = (None, None, None, False)
         try:
             found = await client.users_info(user=user_id, include_locale=True)
             user = found.get("user") or {}
@@ -425,7 +441,10 @@ class SlackAdapter:
                 or user.get("real_name")
                 or user.get("name")
             )
-            profile = (name or None, user.get("locale"), user.get("team_id"))
+            admin = bool(
+                user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")
+            )
+            profile = (name or None, user.get("locale"), user.get("team_id"), admin)
         except Exception as err:  # optional: the payload alone still makes a command
             log.info("users.info unavailable (%s): using the payload only", _reason(err))
         if len(self._profiles) > 50_000:  # a crude bound: start afresh

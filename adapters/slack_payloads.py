@@ -72,10 +72,11 @@ def command_from_slash(
     *,
     team_id: str,
     received_at: datetime | None = None,
-    profile: tuple[str | None, str | None, str | None] = (None, None, None),
+    profile: tuple[str | None, str | None, str | None, bool] = (None, None, None, False),
 ) -> Command:
-    """`profile` is (display name, locale, home team) from `users.info` when known."""
-    name, locale, home = profile
+    """`profile` is (display name, locale, home team, workspace admin or owner) from
+    `users.info` when known."""
+    name, locale, home, admin = profile
     text, mentioned = normalize(body.get("text", ""))
     return Command(
         platform=PLATFORM,
@@ -85,6 +86,7 @@ def command_from_slash(
             body.get("user_id", ""),
             name or body.get("user_name", ""),
             home_team_id=home,
+            is_workspace_admin=admin,
         ),
         name=body.get("command", "").lstrip("/").lower(),
         text=text.strip(),

@@ -61,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--user", default="me")
     console.add_argument("--lang", default=None, help="fr or en (default: the channel's)")
     console.add_argument("--script", type=Path, help="read one message per line, then exit")
+    console.add_argument(
+        "--admin",
+        action="append",
+        default=[],
+        metavar="USER",
+        help="a user who stands for a workspace admin (may repair companies); repeatable",
+    )
     console.set_defaults(func=cmd_console)
 
     database = sub.add_parser("db", help="database maintenance")
@@ -95,7 +102,12 @@ def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
 
     app = build_app(settings)
     adapter = ConsoleAdapter(
-        app.core, team_id=args.team, channel_id=args.channel, user=args.user, locale=args.lang
+        app.core,
+        team_id=args.team,
+        channel_id=args.channel,
+        user=args.user,
+        locale=args.lang,
+        admins=frozenset(args.admin),
     )
     try:
         if args.script:

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from bot.contract import reminders
+from bot.contract import roles as contract_roles
 from bot.contract.export import FORMATS, MIME, build_document, cmd_export_contract, render
 from bot.contract.links import linked_lines, linked_section
 from bot.contract.terms import (
@@ -36,8 +37,8 @@ from bot.kernel.cli_args import app_command
 from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.parsing import fold, split_first
+from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import CommandSpec, Registry
-from bot.kernel.tenancy import party_of
 from bot.kernel.types import Attachment, Reply, Visibility
 from storage.models import Contract, ContractTemplateTerm, ContractTerm, Party
 from storage.models.contract import AWAITING, CONFIRMED, DRAFT, ENDED, SIGNED
@@ -61,6 +62,15 @@ SUBCOMMANDS: dict[str, tuple[str, ...]] = {
     "export": ("export", "exporter"),
 }
 
+# What each subcommand needs besides reading (`confirm` checks it for the company).
+_NEEDS: dict[str, Permission] = {
+    "set": Permission.DRAFT_CONTRACT,
+    "recap": Permission.DRAFT_CONTRACT,
+    "date": Permission.DRAFT_CONTRACT,
+    "sign": Permission.SIGN_CONTRACT,
+    "end": Permission.END_CONTRACT,
+}
+
 
 def register(registry: Registry) -> None:
     registry.add_command(
@@ -72,6 +82,7 @@ def register(registry: Registry) -> None:
         )
     )
     registry.add_action(reminders.CONFIRM_ACTION, confirm_button)
+    registry.representation_lost.append(contract_roles.withdraw_confirmations)
     reminders.register(registry)
 
 
@@ -84,13 +95,15 @@ def contract(ctx: Ctx) -> list[Reply]:
         "recap": lambda: recap(ctx),
         "confirm": lambda: confirm(ctx),
         "sign": lambda: sign(ctx, rest),
-        "end": lambda: end(ctx),
+        "end": lambda: end(ctx, rest),
         "date": lambda: set_end_date(ctx, rest),
         "template": lambda: template(ctx, rest),
         "export": lambda: export(ctx, rest),
     }
     for name, words in SUBCOMMANDS.items():
         if sub in words:
+            if (needed := _NEEDS.get(name)) is not None:
+                require(ctx, needed)
             return handlers[name]()
     raise UserError("contract.errors.unknown_subcommand", sub=sub)
 
@@ -397,10 +410,11 @@ def recap_card(ctx: Ctx, state: ContractState) -> Reply:
 
 
 def confirm(ctx: Ctx) -> list[Reply]:
+    party = _own_party(ctx)
     contract_row = find_contract(ctx.session, ctx.tenant, ctx.partnership, lock=True)
     if contract_row is None:
         raise UserError("contract.errors.no_recap")
-    return _confirm(ctx, contract_row, _own_party(ctx))
+    return _confirm(ctx, contract_row, party)
 
 
 def confirm_button(ctx: Ctx, value: str) -> list[Reply]:
@@ -431,7 +445,8 @@ def confirm_button(ctx: Ctx, value: str) -> list[Reply]:
 
 
 def _own_party(ctx: Ctx) -> Party:
-    party = party_of(ctx.session, ctx.partnership, ctx.user.id)
+    """The company the user represents: only its representatives confirm for it."""
+    party = require(ctx, Permission.CONFIRM_CONTRACT).company
     if party is None:
         raise UserError("contract.errors.not_in_party", user=ctx.user.display)
     return party
@@ -478,6 +493,7 @@ def sign(ctx: Ctx, rest: str) -> list[Reply]:
     if contract_row.status not in (CONFIRMED, SIGNED):
         raise UserError("contract.errors.not_confirmed", status=_status(ctx, contract_row.status))
     link = match.group(1)
+    decision = contract_roles.record(ctx, "contract.roles.decision_signed", link=link)
     contract_row.status = SIGNED
     contract_row.signed_link = link
     contract_row.signed_by = ctx.user.id
@@ -489,17 +505,22 @@ def sign(ctx: Ctx, rest: str) -> list[Reply]:
         Reply(
             title=ctx.t("contract.signed_title"),
             text=ctx.t("contract.signed_text", user=f"<@{ctx.user.id}>", link=link),
+            sections=[ctx.t("contract.roles.logged_as", number=decision.number)],
             footer=ctx.t("contract.next.signed"),
         ),
     )
 
 
-def end(ctx: Ctx) -> list[Reply]:
+def end(ctx: Ctx, rest: str) -> list[Reply]:
     contract_row = find_contract(ctx.session, ctx.tenant, ctx.partnership, lock=True)
     if contract_row is None:
         raise UserError("contract.errors.no_contract")
     if contract_row.status == ENDED:
         raise UserError("contract.errors.locked", status=_status(ctx, ENDED))
+    reason = contract_roles.reason(rest)
+    if not reason:
+        raise UserError("contract.roles.errors.end_needs_reason")
+    decision = contract_roles.record(ctx, "contract.roles.decision_ended", reason=reason)
     contract_row.status = ENDED
     contract_row.ended_by = ctx.user.id
     contract_row.ended_at = ctx.now
@@ -512,6 +533,10 @@ def end(ctx: Ctx) -> list[Reply]:
         Reply(
             title=ctx.t("contract.ended_title"),
             text=ctx.t("contract.ended_text", user=f"<@{ctx.user.id}>"),
+            sections=[
+                ctx.t("contract.roles.reason", reason=reason),
+                ctx.t("contract.roles.logged_as", number=decision.number),
+            ],
         ),
     )
 
@@ -579,6 +604,7 @@ def template(ctx: Ctx, rest: str) -> list[Reply]:
     sub = fold(sub)
     if sub in ("", "show", "voir", "list", "liste"):
         return _template_show(ctx)
+    require(ctx, Permission.MANAGE_SETTINGS)  # the checklist is a setting
     if sub in ("add", "ajouter"):
         return _template_add(ctx, arg)
     if sub in ("remove", "retirer", "supprimer", "delete"):

@@ -128,6 +128,9 @@ class ContractState:
     parties: list[tuple[Party, list[str]]]
     # party id -> term key -> the confirmation of the term's current revision
     confirmed: dict[int, dict[str, ContractConfirmation]] = field(default_factory=dict)
+    # (party id, term key, term revision) -> a confirmation withdrawn because its author
+    # stopped representing the company: confirming again revives the row.
+    withdrawn: dict[tuple[int, str, int], ContractConfirmation] = field(default_factory=dict)
 
     @property
     def confirmable(self) -> list[TermDef]:
@@ -178,6 +181,7 @@ def load_state(
         )
     }
     confirmed: dict[int, dict[str, ContractConfirmation]] = {}
+    withdrawn: dict[tuple[int, str, int], ContractConfirmation] = {}
     for row in session.exec(
         select(ContractConfirmation).where(
             ContractConfirmation.platform == tenant.platform,
@@ -186,7 +190,9 @@ def load_state(
         )
     ):
         term = terms.get(row.term_key)
-        if term is not None and term.revision == row.term_revision:
+        if row.withdrawn_at is not None:
+            withdrawn[(row.party_id, row.term_key, row.term_revision)] = row
+        elif term is not None and term.revision == row.term_revision:
             confirmed.setdefault(row.party_id, {})[row.term_key] = row
     return ContractState(
         contract=contract,
@@ -194,6 +200,7 @@ def load_state(
         terms=terms,
         parties=parties(session, partnership),
         confirmed=confirmed,
+        withdrawn=withdrawn,
     )
 
 
@@ -207,6 +214,14 @@ def confirm_party(
     for definition in state.confirmable:
         term = state.terms.get(definition.key)
         if term is None or definition.key in done:
+            continue
+        row = state.withdrawn.pop((party.id or 0, definition.key, term.revision), None)
+        if row is not None:
+            row.user_id, row.confirmed_at, row.withdrawn_at = user_id, now, None
+            row.contract_revision = contract.revision
+            session.add(row)
+            done[definition.key] = row
+            added += 1
             continue
         row = ContractConfirmation(
             platform=contract.platform,

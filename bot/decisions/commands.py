@@ -21,6 +21,7 @@ from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.i18n import Translator
 from bot.kernel.parsing import fold, mentions, parse_number, split_first, tags
+from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import CommandSpec, Registry
 from bot.kernel.types import Attachment, Reply, ReplyField, Tenant, Visibility
 from storage.counters import next_number
@@ -146,6 +147,7 @@ def record_decision(
 
 
 def decide(ctx: Ctx) -> list[Reply]:
+    require(ctx, Permission.DECIDE)
     supersedes = ctx.options.get("supersedes")
     link = ctx.options.get("link") or ctx.source_link
     decision = record_decision(

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bot.kernel.i18n import Translator
 from bot.kernel.registry import Registry
 from bot.kernel.types import Tenant, User
-from storage.models import Channel, Partnership, Team
+from storage.models import Channel, Partnership, Party, Team
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,9 @@ class Ctx:
     options: dict[str, object] = field(default_factory=dict)
     source_link: str | None = None
     mentioned: tuple[User, ...] = ()
+    # People who joined a company in this unit of work because the platform says their
+    # workspace belongs to it (Slack Connect): the audit trail records it.
+    joined: list[tuple[str, Party]] = field(default_factory=list)
 
     @property
     def shared_channel_id(self) -> str:

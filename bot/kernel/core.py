@@ -179,6 +179,9 @@ class Core:
             prepare(ctx)
             try:
                 replies = work(ctx)
+                if ctx.joined:  # announced and logged like any change of companies
+                    for hook in self.registry.company_joined:
+                        replies += hook(ctx, ctx.joined)
             except UserError as err:
                 session.rollback()
                 return Outcome([self._error_reply(ctx, err, spec)])
@@ -277,6 +280,7 @@ class Core:
             tz=self._zone(channel.timezone or team.timezone or self.config.default_timezone),
             registry=self.registry,
             limits=self.config.limits,
+            joined=scope.joined,
         )
 
     @staticmethod
@@ -292,7 +296,9 @@ class Core:
         ctx.mentioned = command.mentioned
         for user in command.mentioned:
             if user.name:
-                remember_member(ctx.session, ctx.tenant, ctx.partnership, user, ctx.now)
+                remember_member(
+                    ctx.session, ctx.tenant, ctx.partnership, user, ctx.now, joined=ctx.joined
+                )
 
     @staticmethod
     def _mentions(ctx: Ctx, reply: Reply) -> dict[str, str]:

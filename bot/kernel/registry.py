@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from bot.kernel.context import Ctx
     from bot.kernel.types import Reply, Tenant
-    from storage.models import Notification, Partnership
+    from storage.models import Notification, Partnership, Party
 
 CommandHandler = Callable[["Ctx"], "list[Reply]"]
 ActionHandler = Callable[["Ctx", str], "list[Reply]"]
@@ -38,6 +38,11 @@ TimezoneChanged = Callable[["Ctx"], None]
 # Autocomplete: what the user may mean by `current` in an option, from stored things
 # of the partnership: [(label shown, value sent back)].
 Suggester = Callable[["Session", "Tenant", "Partnership", str], "list[tuple[str, str | int]]"]
+# A company's representatives stopped representing it (removed, left, role withdrawn):
+# (ctx, company, user ids) -> replies. The contract withdraws their confirmations.
+RepresentationLost = Callable[["Ctx", "Party", "list[str]"], "list[Reply]"]
+# People joined a company because their workspace is bound to it: (ctx, [(user, company)]).
+CompanyJoined = Callable[["Ctx", "list[tuple[str, Party]]"], "list[Reply]"]
 # Adds a part to the weekly digest of a partnership: (session, partnership, week) -> texts.
 DigestSection = Callable[["Session", "Partnership", "DigestWeek", "RenderContext"], "list[str]"]
 # The Slack App Home: (session factory, tenant, user id, language, now) -> replies, read-only.
@@ -95,6 +100,9 @@ class Registry:
     # Served by adapters that have such a surface (Slack's App Home, the ingest endpoint).
     home_view: HomeView | None = None
     point_ingest: PointIngest | None = None
+    # Who speaks for a company changed: confirmations made for it follow.
+    representation_lost: list[RepresentationLost] = field(default_factory=list)
+    company_joined: list[CompanyJoined] = field(default_factory=list)
 
     def add_command(self, spec: CommandSpec) -> None:
         if spec.name in self.commands:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import bindparam
@@ -60,6 +60,8 @@ class Scope:
     team: Team
     channel: Channel
     partnership: Partnership
+    # (user id, company) joined because their workspace is bound to it (Slack Connect).
+    joined: list[tuple[str, Party]] = field(default_factory=list)
 
 
 def load_scope(
@@ -87,11 +89,12 @@ def load_scope(
     partnership = session.execute(_PARTNERSHIP, {**params, "channel_id": home}).scalar()
     if partnership is None:
         partnership = partnership_for(session, tenant, channel, now)
+    joined: list[tuple[str, Party]] = []
     if member is None or _member_changed(member, user):
-        remember_member(session, tenant, partnership, user, now)
-    elif user.home_team_id:
-        _join_home_party(session, tenant, partnership, user)
-    return Scope(team, channel, partnership)
+        remember_member(session, tenant, partnership, user, now, joined=joined)
+    elif user.home_team_id and (party := _join_home_party(session, tenant, partnership, user)):
+        joined.append((user.id, party))
+    return Scope(team, channel, partnership, joined)
 
 
 def _member_changed(member: Member, user: User) -> bool:
@@ -159,7 +162,13 @@ def partnership_for(
 
 
 def remember_member(
-    session: Session, tenant: Tenant, partnership: Partnership, user: User, now: datetime
+    session: Session,
+    tenant: Tenant,
+    partnership: Partnership,
+    user: User,
+    now: datetime,
+    *,
+    joined: list[tuple[str, Party]] | None = None,
 ) -> Member:
     """Keep the user's display name fresh; place Slack Connect users in their company."""
     member = get_or_create(
@@ -174,15 +183,18 @@ def remember_member(
     if user.home_team_id and member.home_team_id != user.home_team_id:
         member.home_team_id = user.home_team_id
     if user.home_team_id:
-        _join_home_party(session, tenant, partnership, user)
+        party = _join_home_party(session, tenant, partnership, user)
+        if party is not None and joined is not None:
+            joined.append((user.id, party))
     return member
 
 
 def _join_home_party(
     session: Session, tenant: Tenant, partnership: Partnership, user: User
-) -> None:
+) -> Party | None:
+    """The company bound to the user's workspace, if they just joined it."""
     if party_of(session, partnership, user.id) is not None:
-        return
+        return None
     party = session.exec(
         select(Party).where(
             Party.partnership_id == partnership.id, Party.home_team_id == user.home_team_id
@@ -198,6 +210,7 @@ def _join_home_party(
                 user_id=user.id,
             )
         )
+    return party
 
 
 def party_of(session: Session, partnership: Partnership, user_id: str) -> Party | None:

@@ -28,6 +28,9 @@ class User:
     name: str = ""
     # The user's home workspace when the platform knows it (Slack Connect).
     home_team_id: str | None = None
+    # A fact the platform gives: an admin or owner of the workspace (Slack), a member
+    # with Manage Server (Discord). The core decides what it allows (companies' repair).
+    is_workspace_admin: bool = False
 
     @property
     def display(self) -> str:

@@ -15,9 +15,11 @@ import dateparser
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.decisions import announce, record_decision
 from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.parsing import fold, split_first
+from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import CommandSpec, Registry
 from bot.kernel.tenancy import party_of
 from bot.kernel.types import Reply, Tenant, Visibility
@@ -105,10 +107,13 @@ def kpi(ctx: Ctx) -> list[Reply]:
     if sub in ("", "list", "liste", "status", "statut"):
         return overview(ctx)
     if sub in ("objective", "objectif"):
+        require(ctx, Permission.LOG_KPI)
         return add_objective(ctx, rest)
     if sub in ("metric", "metrique", "métrique", "indicateur"):
+        require(ctx, Permission.LOG_KPI)
         return add_metric(ctx, rest)
     if sub in ("log", "add", "noter", "ajouter", "saisir"):
+        require(ctx, Permission.LOG_KPI)
         return log_value(ctx, rest)
     if sub in ("token", "jeton"):
         return token(ctx, rest)
@@ -494,11 +499,10 @@ def _day(ctx: Ctx, day: date | None) -> str:
 def token(ctx: Ctx, rest: str) -> list[Reply]:
     """Show whether a token exists, or rotate it. Only shown once: only its hash is kept.
 
-    Channel admins are not known across platforms yet, so in this version any
-    member of a party of the partnership (`/accord party add`) may manage it.
+    Only a company's representative manages it; a new token is recorded as a decision
+    (never the token itself) and announced in the shared channel.
     """
-    if party_of(ctx.session, ctx.partnership, ctx.user.id) is None:
-        raise UserError("kpi.errors.token_forbidden")
+    require(ctx, Permission.MANAGE_KPI_TOKEN)
     sub = fold(rest.strip())
     row = ctx.session.exec(
         select(KpiToken).where(
@@ -538,7 +542,10 @@ def token(ctx: Ctx, rest: str) -> list[Reply]:
     row.created_by = ctx.user.id
     row.created_at = ctx.now
     ctx.session.add(row)
-    return [
+    decision = record_decision(
+        ctx, ctx.t("kpi.audit.token_rotated", user=f"<@{ctx.user.id}>"), source="kpi.token"
+    )
+    return announce(ctx, decision) + [
         Reply(
             title=ctx.t("kpi.token_title"),
             text=ctx.t("kpi.token_new", token=secret),

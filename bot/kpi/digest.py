@@ -24,6 +24,7 @@ from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.i18n import Translator
 from bot.kernel.parsing import fold, split_first
+from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import CommandSpec, DigestWeek, Registry, RenderContext
 from bot.kernel.types import Attachment, Reply, Visibility
 from bot.kpi import charts
@@ -142,6 +143,7 @@ def configure(ctx: Ctx, rest: str) -> list[Reply]:
                 visibility=Visibility.EPHEMERAL,
             )
         ]
+    require(ctx, Permission.MANAGE_SETTINGS)
     if len(words) == 1 and words[0] in PAUSE_WORDS:
         schedule.paused = True
     elif len(words) == 1 and words[0] in RESUME_WORDS:

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.parsing import fold, split_first
+from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import CommandSpec, Registry
 from bot.kernel.types import Button, ButtonStyle, Reply, ReplyField, Tenant, Visibility
 from bot.matching import profiles as store
@@ -200,6 +201,7 @@ def _empty_directory(ctx: Ctx) -> Reply:
 
 
 def load_demo_and_match(ctx: Ctx, cache: IndexCache, weights: Weights) -> list[Reply]:
+    require(ctx, Permission.EDIT_DIRECTORY)
     count, own_set = load_demo(ctx.session, ctx.tenant, ctx.now)
     note = _private(
         Reply(
@@ -319,6 +321,7 @@ def profile_command(ctx: Ctx, text: str) -> list[Reply]:
 
 
 def _profile_set(ctx: Ctx, text: str) -> list[Reply]:
+    require(ctx, Permission.EDIT_DIRECTORY)
     word, value = split_first(text)
     field_name = FIELD_ALIASES.get(word)
     if field_name is None:
@@ -395,6 +398,7 @@ def partner(ctx: Ctx) -> list[Reply]:
 
 
 def _partner_add(ctx: Ctx, name: str) -> list[Reply]:
+    require(ctx, Permission.EDIT_DIRECTORY)
     if not name.strip():
         raise UserError("matching.errors.partner_needs_name")
     found = store.find_profile(ctx.session, ctx.tenant, name)

@@ -18,6 +18,7 @@ from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.i18n import Translator
 from bot.kernel.parsing import fold, mentions, parse_number, split_first
+from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import CommandSpec, DigestWeek, Registry, RenderContext
 from bot.kernel.types import Attachment, Reply, ReplyField, Tenant, Visibility
 from bot.planning import reminders
@@ -81,6 +82,8 @@ def register(registry: Registry) -> None:
     reminders.register(registry)
 
 
+# Subcommands that change the plan (the others read it).
+_CHANGES = {"launch", "add", "done", "cancel", "move", "snooze"}
 # Subcommands that take a milestone id: autocomplete offers the milestones.
 _TAKES_ID = {"done", "cancel", "show", "move", "snooze"}
 
@@ -109,6 +112,8 @@ def plan(ctx: Ctx) -> list[Reply]:
     name = _SUBCOMMANDS.get(fold(sub))
     if name is None:
         raise UserError("plan.errors.unknown_subcommand", sub=sub)
+    if name in _CHANGES:
+        require(ctx, Permission.PLAN)
     handler = {
         "timeline": lambda: timeline(ctx),
         "launch": lambda: launch(ctx, rest),
@@ -599,6 +604,7 @@ def _already_closed(ctx: Ctx, m: Milestone) -> list[Reply]:
 
 
 def done_action(ctx: Ctx, value: str) -> list[Reply]:
+    require(ctx, Permission.PLAN)
     m = find(ctx, value)
     if m.status != TODO:  # a button on an old ping
         return _already_closed(ctx, m)
@@ -609,6 +615,7 @@ def done_action(ctx: Ctx, value: str) -> list[Reply]:
 
 
 def snooze_action(ctx: Ctx, value: str) -> list[Reply]:
+    require(ctx, Permission.PLAN)
     number, _, days = value.partition(":")
     m = find(ctx, number)
     if m.status != TODO:  # a button on an old ping

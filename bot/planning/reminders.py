@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.i18n import Translator
+from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import BATCH_INFO_KEY, Registry, RenderContext
 from bot.kernel.types import Button, ButtonStyle, Reply, Tenant, Visibility
 from bot.planning.dates import local_moment, local_today
@@ -599,6 +600,7 @@ def accord_reminders(ctx: Ctx, arg: str) -> list[Reply]:
                 visibility=Visibility.EPHEMERAL,
             )
         ]
+    require(ctx, Permission.MANAGE_SETTINGS)
     new = _parse_policy(arg, current)
     p = ctx.partnership
     row = _policy_row(ctx.session, p) or ReminderPolicy(

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.help import command_help
 from bot.kernel.i18n import SUPPORTED, Translator
-from bot.kernel.parsing import mentions, split_first
+from bot.kernel.parsing import split_first
+from bot.kernel.permissions import Permission, describe, require, standing_of
 from bot.kernel.registry import CommandSpec, Registry
-from bot.kernel.tenancy import add_party, parties
-from bot.kernel.types import Reply, User, Visibility
-from bot.settings import links
+from bot.kernel.types import Reply, ReplyField, Visibility
+from bot.settings import companies, links
 
 
 def register(registry: Registry) -> None:
@@ -25,6 +24,7 @@ def register(registry: Registry) -> None:
             usage_key="help.usage.accord",
         )
     )
+    registry.company_joined.append(companies.announce_joins)
 
 
 def accord(ctx: Ctx) -> list[Reply]:
@@ -34,11 +34,13 @@ def accord(ctx: Ctx) -> list[Reply]:
     if sub in ("help", "aide"):
         return help_reply(ctx, rest)
     if sub in ("lang", "langue", "language"):
+        require(ctx, Permission.MANAGE_SETTINGS)
         return set_language(ctx, rest)
     if sub in ("tz", "timezone", "fuseau"):
+        require(ctx, Permission.MANAGE_SETTINGS)
         return set_timezone(ctx, rest)
     if sub in ("channel", "canal", "salon"):
-        return link_channel(ctx, rest)
+        return link_channel(ctx, rest)  # only explains the link handshake: changes nothing
     if sub in ("party", "partie", "company", "entreprise"):
         return party(ctx, rest)
     if (extra := ctx.registry.accord_subcommands.get(sub)) is not None:
@@ -71,11 +73,7 @@ def help_reply(ctx: Ctx, topic: str) -> list[Reply]:
 
 def status(ctx: Ctx) -> list[Reply]:
     t = ctx.t
-    rows = parties(ctx.session, ctx.partnership)
-    items = [
-        t("accord.party_item", name=p.name, members=", ".join(f"<@{u}>" for u in users) or "—")
-        for p, users in rows
-    ]
+    items = companies.roster_items(ctx)
     linked = ctx.channel.shared_channel_id
     others = [] if linked else links.linked_channels(ctx.session, ctx.partnership)
     channels = ", ".join(f"<#{c}>" for c in others)
@@ -92,6 +90,7 @@ def status(ctx: Ctx) -> list[Reply]:
                 *linked_line,
                 t("accord.parties_title") if items else t("accord.no_parties"),
             ],
+            fields=[ReplyField(t("accord.company.you_label"), describe(ctx, standing_of(ctx)))],
             items=items,
             footer=t("help.footer"),
             visibility=Visibility.EPHEMERAL,
@@ -137,23 +136,7 @@ def party(ctx: Ctx, arg: str) -> list[Reply]:
     sub, rest = split_first(arg)
     if sub in ("", "list", "liste"):
         return status(ctx)
-    if sub not in ("add", "ajouter"):
+    replies = companies.party_command(ctx, sub, rest)
+    if replies is None:
         raise UserError("accord.errors.party_usage")
-    user_ids = mentions(rest)
-    name = re.sub(r"<@[^>]+>", "", rest).strip().strip('"').strip()
-    if not name or not user_ids:
-        raise UserError("accord.errors.party_usage")
-    if len(name) > 120:
-        raise UserError("accord.errors.party_name_too_long", limit=120)
-    known = {u.id: u for u in ctx.mentioned}
-    users = [known.get(uid, User(uid)) for uid in user_ids]
-    added = add_party(ctx.session, ctx.tenant, ctx.partnership, name, users, ctx.now)
-    return [
-        Reply(
-            text=ctx.t(
-                "accord.party_added",
-                name=added.name,
-                members=", ".join(f"<@{u}>" for u in user_ids),
-            )
-        )
-    ]
+    return replies

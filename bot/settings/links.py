@@ -24,6 +24,7 @@ from sqlmodel import Session, col, select
 from bot.decisions import announce, record_decision
 from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
+from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import Registry
 from bot.kernel.tenancy import find_channel
 from bot.kernel.types import Reply, Visibility
@@ -74,7 +75,7 @@ def forget_old_codes(session: Session, now: datetime) -> None:
 
 def link(ctx: Ctx, arg: str) -> list[Reply]:
     """`/accord link` gives a code here; `/accord link <code>` uses one given elsewhere."""
-    # permission: manage links
+    require(ctx, Permission.MANAGE_LINKS)
     if not arg.strip():
         return issue(ctx)
     return complete(ctx, arg.strip())
@@ -193,7 +194,7 @@ def complete(ctx: Ctx, typed: str) -> list[Reply]:
 
 def unlink(ctx: Ctx, arg: str) -> list[Reply]:
     """`/accord unlink` in a linked channel, or `/accord unlink #channel` from the partnership."""
-    # permission: manage links
+    require(ctx, Permission.MANAGE_LINKS)
     arg = arg.strip()
     shared = ctx.partnership.channel_id
     if arg:

@@ -112,3 +112,5 @@ class ContractConfirmation(SQLModel, table=True):
     term_revision: int
     contract_revision: int
     confirmed_at: datetime = Field(sa_type=UTCDateTime)
+    # Set when its author stopped representing the company: it no longer counts.
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

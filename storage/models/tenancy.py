@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -122,6 +122,8 @@ class PartyMember(SQLModel, table=True):
     partnership_id: int = Field(foreign_key="partnership.id")
     party_id: int = Field(foreign_key="party.id")
     user_id: str = Field(max_length=64)
+    # Speaks for the company: confirms, signs or ends the agreement, manages its people.
+    is_representative: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class Counter(SQLModel, table=True):

@@ -156,7 +156,7 @@ def test_renewal_reminders_30_and_7_days_before(
     assert by_key["contract:1:renewal:2026-09-30:30"] == "pending"
 
     # An ended agreement is not pinged.
-    say(console, "/contract end")
+    assert "Agreement ended" in say(console, "/contract end because the campaign is over")
     clock.set(datetime(2026, 9, 30, 7, 0, tzinfo=UTC))
     run.run_once()
     assert len(recorder.posts) == 1

@@ -33,6 +33,7 @@ def _base(
     locale: str = "en-US",
     guild_locale: str | None = "en-US",
     interaction_id: str | None = None,
+    permissions: str = "2251799813685247",
 ) -> dict[str, Any]:
     raw_user = {
         "id": user,
@@ -86,7 +87,7 @@ def _base(
             "avatar": None,
             "premium_since": None,
             "pending": False,
-            "permissions": "2251799813685247",
+            "permissions": permissions,
         }
     else:
         payload["user"] = raw_user

@@ -27,7 +27,9 @@ def test_overview_shows_decisions_deadlines_and_metrics(app: App, console: Conso
     )
     assert title.text == "You take part in 1 partnership(s)."
     decisions, deadlines, metrics = partnership.sections
-    assert "#1 · we launch on 1 April #launch" in decisions
+    # #1 is the audit decision of Acme's creation.
+    assert "#2 · we launch on 1 April #launch" in decisions
+    assert "#1 · <@alice> created the company Acme" in decisions
     assert "#1 Landing page · 2026-03-18 · <@alice>" in deadlines
     assert "Press kit" not in deadlines  # done
     assert "leads: 125 / 500 (25 %)" in metrics

@@ -51,7 +51,7 @@ def setup_launch(console: ConsoleAdapter) -> str:
         console,
         "/accord tz Europe/Paris",
         "/accord party add Acme @alice",
-        "/accord party add Beta @bob",
-        '/kpi objective "Spring co-launch"',
+        "@bob: /accord party add Beta",  # each company is created by its representative
+        '@alice: /kpi objective "Spring co-launch"',
         '/kpi metric "Spring co-launch" leads target 100 by 2026-04-30',
     )

@@ -112,10 +112,18 @@ def test_errors_store_nothing(console: ConsoleAdapter, app: App) -> None:
         assert s.exec(select(KpiPoint)).all() == []
 
 
-def test_token_needs_a_party_and_is_stored_hashed(console: ConsoleAdapter, app: App) -> None:
-    out = say(console, "/kpi token")
-    assert "Only members of a company" in out
-    out = say(console, "/accord party add Acme @alice", "/kpi token")
+def test_token_is_a_representatives_and_is_stored_hashed(
+    console: ConsoleAdapter, app: App
+) -> None:
+    say(console, "/accord party add Acme @bob")  # Alice represents Acme, Bob is a member
+    out = say(console, "@gus: /kpi token")
+    assert "Only a company's representative may show or rotate the KPI ingest token." in out
+    out = say(console, "@bob: /kpi token")
+    assert "You are a member of Acme." in out
+    with app.session_factory() as s:
+        assert s.exec(select(KpiToken)).all() == []
+    out = say(console, "@alice: /kpi token")
+    assert "issued a new KPI ingest token" in out  # logged as a decision, announced
     token = out.split("`acc_kpi_")[1].split("`")[0]
     with app.session_factory() as s:
         row = s.exec(select(KpiToken)).one()

@@ -64,7 +64,9 @@ def test_digest_sent_once_per_week(console: ConsoleAdapter, app: App, clock: Fix
     assert "Weekly digest — week 10 (2026-03-02 → 2026-03-08)" in text
     assert "• leads: 12 this week (▲ +12 vs last week)" in text
     assert "by partner: Beta 12" in text and "by channel: newsletter 12" in text
-    assert "Decisions this week (1)" in text and "#1 · launch on 1 April" in text
+    # The two companies' creation (#1, #2) are decisions of the week too: the audit trail.
+    assert "Decisions this week (3)" in text and "#3 · launch on 1 April" in text
+    assert "#2 · " in text and "created the company Beta in this partnership" in text
     assert "Sent late" not in (reply.footer or "")
     assert reply.image is not None and reply.image.content.startswith(b"\x89PNG")
     clock.set(datetime(2026, 3, 16, 8, 1, tzinfo=UTC))

@@ -7,12 +7,12 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
-from bot.settings.links import CODE_TTL, code_hash, forget_old_codes, normalize
 from sqlmodel import Session, col, select
 
 from adapters.console import ConsoleAdapter
 from bot.app import App
 from bot.kernel.clock import FixedClock
+from bot.settings.links import CODE_TTL, code_hash, forget_old_codes, normalize
 from storage.models import Channel, Decision, LinkCode, ProcessedRequest
 from tests.conftest import say
 from tests.contract.helpers import console_in
