@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from adapters import discord_adapter
-from bot import kpi_cli, matching, plan_files
+from bot import health, kpi_cli, matching, plan_files
 from bot.app import App, build_app
 from bot.cli_args import group, tenant_args
 from bot.config import Settings
@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     kpi_cli.add_cli(sub)
     matching.add_cli(sub)
     plan_files.add_cli(sub)
+    health.add_cli(sub)
     return parser
 
 

@@ -21,9 +21,9 @@ from bot.errors import UserError
 from bot.i18n import Translator
 from bot.parsing import fold, mentions, parse_number, split_first
 from bot.registry import CommandSpec, DigestWeek, Registry, RenderContext
-from bot.types import Attachment, Reply, ReplyField, Tenant, Visibility
+from bot.types import Attachment, Button, Reply, ReplyField, Tenant, Visibility
 from storage.counters import next_number
-from storage.models import Milestone, Partnership
+from storage.models import Milestone, MilestoneMove, Partnership
 from storage.models.planning import CANCELLED, DONE, TODO
 
 TITLE_MAX = 300
@@ -36,7 +36,8 @@ _SUBCOMMANDS = {
     "": "timeline",
     "list": "timeline",
     "liste": "timeline",
-    "timeline": "timeline",
+    "timeline": "picture",
+    "frise": "picture",
     "launch": "launch",
     "lancement": "launch",
     "lancer": "launch",
@@ -76,7 +77,9 @@ def register(registry: Registry) -> None:
     )
     registry.add_action("plan.done", done_action)
     registry.add_action("plan.snooze", snooze_action)
+    registry.add_action("plan.timeline", lambda ctx, _value: timeline_picture(ctx))
     registry.digest_sections.append(digest_section)
+    registry.digest_attachments.append(_digest_timeline)
     registry.add_suggester("plan", "text", suggest)
     reminders.register(registry)
 
@@ -111,6 +114,7 @@ def plan(ctx: Ctx) -> list[Reply]:
         raise UserError("plan.errors.unknown_subcommand", sub=sub)
     handler = {
         "timeline": lambda: timeline(ctx),
+        "picture": lambda: timeline_picture(ctx),
         "launch": lambda: launch(ctx, rest),
         "add": lambda: add(ctx, rest),
         "done": lambda: finish(ctx, rest, DONE),
@@ -213,9 +217,26 @@ def timeline(ctx: Ctx) -> list[Reply]:
             sections=sections,
             items=items,
             footer=ctx.t("plan.footer"),
+            buttons=[Button(ctx.t("plan.timeline.button"), "plan.timeline")],
             visibility=Visibility.EPHEMERAL,
         )
     ]
+
+
+def timeline_picture(ctx: Ctx) -> list[Reply]:
+    """`/plan timeline` (`frise`) and the Timeline button: the plan as a picture."""
+    from bot import timeline as picture
+
+    today = local_today(ctx.now, reminders.ctx_zone(ctx))
+    return [picture.reply(picture.load(ctx.session, ctx.partnership, today), ctx.t)]
+
+
+def _digest_timeline(
+    session: Session, partnership: Partnership, week: DigestWeek, rctx: RenderContext
+) -> list[Attachment]:
+    from bot import timeline as picture
+
+    return picture.digest_attachment(session, partnership, week, rctx)
 
 
 def show(ctx: Ctx, arg: str) -> list[Reply]:
@@ -446,6 +467,7 @@ def move(ctx: Ctx, rest: str) -> list[Reply]:
     old = date_label(t, m, ctx.partnership.launch_date)
     if (due.day, due.at) == (m.due_date, m.due_time):
         raise UserError("plan.errors.same_date", date=old)
+    moves = [(m, m.due_date)]
     m.due_date, m.due_time, m.offset_days = due.day, due.at, due.offset
     m.snoozed_until = None
     m.overdue_through = None
@@ -462,6 +484,7 @@ def move(ctx: Ctx, rest: str) -> list[Reply]:
         reason=reason,
     )
     decision = record_decision(ctx, text, source="plan.move", extra_participants=m.owners)
+    record_moves(ctx, moves, decision.id, reason)
     return announce(ctx, decision)
 
 
@@ -532,6 +555,7 @@ def move_launch(ctx: Ctx, date_text: str, reason: str) -> list[Reply]:
         for m in milestones(ctx.session, ctx.tenant, ctx.partnership)
         if m.offset_days is not None and m.status == TODO
     ]
+    moves = [(m, m.due_date) for m in followers]
     for m in followers:
         m.due_date = new + timedelta(days=m.offset_days or 0)
         m.snoozed_until = None
@@ -550,7 +574,32 @@ def move_launch(ctx: Ctx, date_text: str, reason: str) -> list[Reply]:
     )
     owners = [o for m in followers for o in m.owners]
     decision = record_decision(ctx, text, source="plan.move", extra_participants=owners)
+    record_moves(ctx, moves, decision.id, reason)
     return announce(ctx, decision)
+
+
+def record_moves(
+    ctx: Ctx, moves: list[tuple[Milestone, date]], decision_id: int | None, reason: str
+) -> None:
+    """Keep the dates and reason of each move, for the timeline and the health check."""
+    for m, old_day in moves:
+        if old_day == m.due_date:
+            continue
+        ctx.session.add(
+            MilestoneMove(
+                platform=ctx.tenant.platform,
+                team_id=ctx.tenant.team_id,
+                partnership_id=ctx.partnership.id,  # type: ignore[arg-type]
+                milestone_id=m.id,  # type: ignore[arg-type]
+                old_date=old_day,
+                new_date=m.due_date,
+                decision_id=decision_id,
+                reason=reason,
+                moved_by=ctx.user.id,
+                moved_at=ctx.now,
+            )
+        )
+    ctx.session.flush()
 
 
 def snooze_until(ctx: Ctx, m: Milestone, day: date) -> list[Reply]:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from bot.context import Ctx
-    from bot.types import Reply, Tenant
+    from bot.types import Attachment, Reply, Tenant
     from storage.models import Notification, Partnership
 
 CommandHandler = Callable[["Ctx"], "list[Reply]"]
@@ -37,6 +37,13 @@ TimezoneChanged = Callable[["Ctx"], None]
 Suggester = Callable[["Session", "Tenant", "Partnership", str], "list[tuple[str, str | int]]"]
 # Adds a part to the weekly digest of a partnership: (session, partnership, week) -> texts.
 DigestSection = Callable[["Session", "Partnership", "DigestWeek", "RenderContext"], "list[str]"]
+# Adds files to the weekly digest (the plan's timeline picture): same arguments.
+DigestAttachment = Callable[
+    ["Session", "Partnership", "DigestWeek", "RenderContext"], "list[Attachment]"
+]
+# Adds a part to a partnership's overview on the home surface (Slack's App Home):
+# (session, partnership, render context) -> texts, shown first.
+HomeSection = Callable[["Session", "Partnership", "RenderContext"], "list[str]"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +82,12 @@ class Registry:
     renderers: dict[str, NotificationRenderer] = field(default_factory=dict)
     # Parts other capabilities add to the weekly digest (decisions, milestones...).
     digest_sections: list[DigestSection] = field(default_factory=list)
+    # Parts shown first in the digest, before the metrics (the partnership's health).
+    digest_top_sections: list[DigestSection] = field(default_factory=list)
+    # Files attached to the digest (the timeline picture).
+    digest_attachments: list[DigestAttachment] = field(default_factory=list)
+    # Parts shown first in each partnership of the home overview (the health).
+    home_sections: list[HomeSection] = field(default_factory=list)
     before_dispatch: list[BeforeDispatch] = field(default_factory=list)
     # `/accord <word> …` settings other capabilities add (`/accord reminders`).
     accord_subcommands: dict[str, AccordSubcommand] = field(default_factory=dict)
@@ -119,7 +132,7 @@ class Registry:
 
 def build_registry(match_weights: str = "") -> Registry:
     """Every capability, registered explicitly. `match_weights` is ACCORD_MATCH_WEIGHTS."""
-    from bot import contract, decisions, kpi, matching, planning, settings
+    from bot import contract, decisions, health, kpi, matching, planning, settings
     from bot.matching.weights import parse
 
     registry = Registry()
@@ -130,4 +143,5 @@ def build_registry(match_weights: str = "") -> Registry:
     kpi.register(registry)  # also /digest, the digest renderer and its scheduling hook
     contract.register(registry)
     settings.register(registry)
+    health.register(registry, weights=parse(match_weights))  # /accord health, digest, home
     return registry

@@ -1,0 +1,68 @@
+"""`accord health --channel C [--format json]`: the five sins for operators and dashboards."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from bot.cli_args import tenant_args
+from bot.config import Settings
+
+
+def add_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    health = subparsers.add_parser(
+        "health", help="a partnership's health: the five sins checked (as /accord health)"
+    )
+    health.add_argument("--channel", required=True, help="the partnership's shared channel id")
+    tenant_args(health)
+    health.add_argument("--format", choices=("text", "json"), default="text")
+    health.add_argument("--lang", default=None, help="fr or en (default: the channel's)")
+    health.set_defaults(func=cmd_health)
+
+
+def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import build_app
+    from bot.health import commands
+    from bot.i18n import translator
+    from bot.matching.weights import parse
+    from bot.partnerships import existing_partnership, find_channel
+    from bot.types import Tenant
+
+    app = build_app(settings)
+    try:
+        tenant = Tenant(args.platform, args.team)
+        now = app.clock.now()
+        with app.session_factory() as session:
+            partnership = existing_partnership(session, tenant, args.channel)
+            if partnership is None:
+                print(
+                    f"no partnership in channel {args.channel} ({args.platform}, team {args.team})",
+                    file=sys.stderr,
+                )
+                return 2
+            channel = find_channel(session, tenant, partnership.channel_id)
+            lang = translator(
+                args.lang or (channel.locale if channel else None) or settings.default_locale
+            ).lang
+            t = translator(lang)
+            found = commands.findings(
+                session,
+                partnership,
+                now,
+                lang=lang,
+                timezone=settings.default_timezone,
+                weights=parse(settings.match_weights),
+            )
+            session.rollback()  # read-only
+        if args.format == "json":
+            print(
+                json.dumps(
+                    commands.as_json(t, partnership, now, found), ensure_ascii=False, indent=2
+                )
+            )
+        else:
+            print(commands.reply(t, found).plain_text())
+        return 0
+    finally:
+        app.close()
