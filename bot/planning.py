@@ -467,7 +467,7 @@ def move(ctx: Ctx, rest: str) -> list[Reply]:
     old = date_label(t, m, ctx.partnership.launch_date)
     if (due.day, due.at) == (m.due_date, m.due_time):
         raise UserError("plan.errors.same_date", date=old)
-    moves = [(m, m.due_date)]
+    moves: list[tuple[Milestone | None, date, date]] = [(m, m.due_date, due.day)]
     m.due_date, m.due_time, m.offset_days = due.day, due.at, due.offset
     m.snoozed_until = None
     m.overdue_through = None
@@ -555,7 +555,8 @@ def move_launch(ctx: Ctx, date_text: str, reason: str) -> list[Reply]:
         for m in milestones(ctx.session, ctx.tenant, ctx.partnership)
         if m.offset_days is not None and m.status == TODO
     ]
-    moves = [(m, m.due_date) for m in followers]
+    moves: list[tuple[Milestone | None, date, date]] = [(None, old, new)]
+    moves += [(m, m.due_date, new + timedelta(days=m.offset_days or 0)) for m in followers]
     for m in followers:
         m.due_date = new + timedelta(days=m.offset_days or 0)
         m.snoozed_until = None
@@ -579,20 +580,24 @@ def move_launch(ctx: Ctx, date_text: str, reason: str) -> list[Reply]:
 
 
 def record_moves(
-    ctx: Ctx, moves: list[tuple[Milestone, date]], decision_id: int | None, reason: str
+    ctx: Ctx,
+    moves: list[tuple[Milestone | None, date, date]],
+    decision_id: int | None,
+    reason: str,
 ) -> None:
-    """Keep the dates and reason of each move, for the timeline and the health check."""
-    for m, old_day in moves:
-        if old_day == m.due_date:
+    """Keep the dates and reason of each move (milestone None: D-day), for the
+    timeline and the health check; the decision keeps them in words."""
+    for m, old_day, new_day in moves:
+        if old_day == new_day:
             continue
         ctx.session.add(
             MilestoneMove(
                 platform=ctx.tenant.platform,
                 team_id=ctx.tenant.team_id,
                 partnership_id=ctx.partnership.id,  # type: ignore[arg-type]
-                milestone_id=m.id,  # type: ignore[arg-type]
+                milestone_id=m.id if m is not None else None,
                 old_date=old_day,
-                new_date=m.due_date,
+                new_date=new_day,
                 decision_id=decision_id,
                 reason=reason,
                 moved_by=ctx.user.id,

@@ -85,6 +85,8 @@ class Timeline:
     launch: date | None
     today: date
     cancelled: int = 0
+    # Earlier D-days, oldest first.
+    launch_previous: tuple[date, ...] = ()
     # Rows of the picture; the rest are grouped (see `layout`).
     shown: list[Item] = field(default_factory=list)
     hidden: list[Item] = field(default_factory=list)
@@ -101,11 +103,17 @@ class Timeline:
 # -- reading ---------------------------------------------------------------------
 
 
-def build(items: Sequence[Item], launch: date | None, today: date, cancelled: int = 0) -> Timeline:
+def build(
+    items: Sequence[Item],
+    launch: date | None,
+    today: date,
+    cancelled: int = 0,
+    launch_previous: Sequence[date] = (),
+) -> Timeline:
     """A timeline from items (in any order), with the rows it shows chosen."""
     ordered = sorted(items, key=lambda i: (i.due, i.number))
     shown, hidden = layout(ordered)
-    return Timeline(ordered, launch, today, cancelled, shown, hidden)
+    return Timeline(ordered, launch, today, cancelled, tuple(launch_previous), shown, hidden)
 
 
 def layout(items: Sequence[Item], max_rows: int = MAX_ROWS) -> tuple[list[Item], list[Item]]:
@@ -137,7 +145,7 @@ def load(session: Session, partnership: Partnership, today: date) -> Timeline:
             .order_by(col(Milestone.due_date), col(Milestone.number))
         ).all()
     )
-    moves: dict[int, list[MilestoneMove]] = {}
+    moves: dict[int | None, list[MilestoneMove]] = {}
     for move in session.exec(
         select(MilestoneMove)
         .where(
@@ -176,7 +184,9 @@ def load(session: Session, partnership: Partnership, today: date) -> Timeline:
                 previous=previous,
             )
         )
-    return build(items, partnership.launch_date, today, cancelled)
+    launch = partnership.launch_date
+    earlier = [mv.old_date for mv in moves.get(None, []) if mv.old_date != launch]
+    return build(items, launch, today, cancelled, list(dict.fromkeys(earlier)))
 
 
 # -- words -------------------------------------------------------------------------
@@ -192,10 +202,10 @@ def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: max(1, limit - 1)].rstrip() + "…"
 
 
-def row_label(item: Item, lang: str) -> str:
+def row_label(item: Item, lang: str, *, with_year: bool = False) -> str:
     """'#3 Landing page · Acme · 12 Mar', the title shortened first so the rest stays."""
     company = f" · {_truncate(item.company, COMPANY_MAX)}" if item.company else ""
-    tail = f"{company} · {short_date(item.due, lang)}"
+    tail = f"{company} · {short_date(item.due, lang, with_year=with_year)}"
     head = f"#{item.number} "
     return head + _truncate(item.title, LABEL_MAX - len(head) - len(tail)) + tail
 
@@ -219,6 +229,9 @@ def describe(tl: Timeline, t: Translator) -> list[str]:
         days = (tl.launch - tl.today).days
         key = "alt_dday" if days > 0 else "alt_dday_today" if days == 0 else "alt_dday_past"
         lines.append(t(f"plan.timeline.{key}", date=tl.launch.strftime(fmt), days=abs(days)))
+        if tl.launch_previous:
+            earlier = ", ".join(d.strftime(fmt) for d in tl.launch_previous)
+            lines.append(t("plan.timeline.alt_dday_moved", dates=earlier))
     else:
         lines.append(t("plan.timeline.alt_no_dday"))
     lines.append(t("plan.timeline.alt_today", date=tl.today.strftime(fmt)))
@@ -292,6 +305,7 @@ def size_for(tl: Timeline) -> tuple[int, int]:
 
 def _span(tl: Timeline) -> tuple[date, date]:
     days = [tl.today, *(i.due for i in tl.items), *(d for i in tl.items for d in i.previous)]
+    days.extend(tl.launch_previous)
     if tl.launch is not None:
         days.append(tl.launch)
     first, last = min(days), max(days)
@@ -364,7 +378,8 @@ def render(tl: Timeline, t: Translator) -> bytes:
             markeredgecolor="white",
             markeredgewidth=0.6,
         )
-    labels = [row_label(i, lang) for i in tl.shown]
+    years = first.year != last.year  # a date without its year would be ambiguous
+    labels = [row_label(i, lang, with_year=years) for i in tl.shown]
     if tl.hidden:
         y = len(tl.shown)
         for state in (DONE_STATE, UPCOMING, OVERDUE):
@@ -425,7 +440,7 @@ def render(tl: Timeline, t: Translator) -> bytes:
     today_x = date2num(tl.today)
     ax.axvline(today_x, color=TODAY_COLOR, linestyle="--", linewidth=1.2)
     ax.annotate(
-        t("plan.timeline.today", date=short_date(tl.today, lang)),
+        t("plan.timeline.today", date=short_date(tl.today, lang, with_year=years)),
         xy=(today_x, 1),
         xycoords=("data", "axes fraction"),
         xytext=(0, 2),
@@ -436,6 +451,8 @@ def render(tl: Timeline, t: Translator) -> bytes:
         color=TODAY_COLOR,
         annotation_clip=False,
     )
+    for day in tl.launch_previous:
+        ax.axvline(date2num(day), color=DDAY_COLOR, linestyle=":", linewidth=1.2, alpha=0.6)
     if tl.launch is not None:
         launch_x = date2num(tl.launch)
         ax.axvline(launch_x, color=DDAY_COLOR, linewidth=2)

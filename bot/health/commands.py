@@ -51,7 +51,17 @@ def findings(
 # -- words ------------------------------------------------------------------------
 
 
+MOVES_SHOWN = 3
+
+
 def _value(t: Translator, value: object) -> object:
+    if isinstance(value, list) and all(isinstance(v, rules.MoveFact) for v in value):
+        shown = [
+            t("health.plan.move_item", number=m.decision, reason=m.reason)
+            for m in value[:MOVES_SHOWN]
+        ]
+        more = len(value) - MOVES_SHOWN
+        return "; ".join(shown) + (t("health.plan.more", count=more) if more > 0 else "")
     if isinstance(value, datetime):
         return value.date().strftime(t("format.date"))
     if isinstance(value, date):
@@ -121,10 +131,7 @@ def as_json(
     """The same findings for dashboards: states, texts and the raw values."""
 
     def raw(what: rules.Say) -> dict[str, Any]:
-        params = {
-            k: v.isoformat() if isinstance(v, date | datetime) else v
-            for k, v in what.params.items()
-        }
+        params = {k: _json(v) for k, v in what.params.items()}
         return {"key": what.key, "params": params, "text": say(t, what)}
 
     return {
@@ -146,6 +153,16 @@ def as_json(
             for f in found
         ],
     }
+
+
+def _json(value: object) -> object:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_json(v) for v in value]
+    if isinstance(value, rules.MoveFact):
+        return {"decision": value.decision, "reason": value.reason, "at": value.at.isoformat()}
+    return value
 
 
 # -- entry points ----------------------------------------------------------------------

@@ -249,9 +249,9 @@ def decision_facts(
             col(Decision.created_at),
         )
         .where(
-            Decision.platform == tenant.platform,
-            Decision.team_id == tenant.team_id,
-            Decision.partnership_id == partnership.id,
+            col(Decision.platform) == tenant.platform,
+            col(Decision.team_id) == tenant.team_id,
+            col(Decision.partnership_id) == partnership.id,
         )
         .order_by(col(Decision.number))
     ).all()

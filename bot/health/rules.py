@@ -346,8 +346,7 @@ def plan(f: PlanFacts, today: date, th: Thresholds) -> Finding:
         else:
             checks.append(_Check(OK, Say("plan.on_time")))
     if f.moves:
-        reasons = "; ".join(f"#{m.decision} « {m.reason} »" for m in f.moves[:3])
-        values = {"count": len(f.moves), "days": th.plan_moves_window_days, "reasons": reasons}
+        values = {"count": len(f.moves), "days": th.plan_moves_window_days, "reasons": f.moves}
         state = RISK if len(f.moves) >= th.plan_moves_risk else OK
         checks.append(_Check(state, Say("plan.moves", values), Say("fix.plan_timeline")))
     else:

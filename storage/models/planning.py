@@ -85,7 +85,8 @@ class MilestoneMove(SQLModel, table=True):
     platform: str = Field(max_length=16)
     team_id: str = Field(max_length=64)
     partnership_id: int = Field(foreign_key="partnership.id")
-    milestone_id: int = Field(foreign_key="milestone.id")
+    # None: D-day itself moved.
+    milestone_id: int | None = Field(default=None, foreign_key="milestone.id")
     old_date: date
     new_date: date
     # The decision that recorded the move and its reason.

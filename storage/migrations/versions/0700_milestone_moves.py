@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("platform", sa.String(length=16), nullable=False),
         sa.Column("team_id", sa.String(length=64), nullable=False),
         sa.Column("partnership_id", sa.Integer(), nullable=False),
-        sa.Column("milestone_id", sa.Integer(), nullable=False),
+        sa.Column("milestone_id", sa.Integer(), nullable=True),
         sa.Column("old_date", sa.Date(), nullable=False),
         sa.Column("new_date", sa.Date(), nullable=False),
         sa.Column("decision_id", sa.Integer(), nullable=True),
