@@ -23,6 +23,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
@@ -33,6 +34,9 @@ from bot.registry import DigestWeek, RenderContext
 from bot.types import Attachment, Reply, Tenant, Visibility
 from storage.models import Milestone, MilestoneMove, Partnership
 from storage.models.planning import CANCELLED, DONE
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 WIDTH_PX = 800
 DPI = 100
@@ -318,6 +322,15 @@ def _span(tl: Timeline) -> tuple[date, date]:
 
 
 def render(tl: Timeline, t: Translator) -> bytes:
+    figure = draw(tl, t)
+    buffer = io.BytesIO()
+    # No bbox="tight": the size stays exactly what size_for() says.
+    figure.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 3})
+    return buffer.getvalue()
+
+
+def draw(tl: Timeline, t: Translator) -> Figure:
+    """The figure, drawn on its own Agg canvas (no pyplot state)."""
     # Imported here, as in bot.charts: only pictures pay matplotlib's start-up.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.dates import AutoDateLocator, date2num
@@ -506,9 +519,7 @@ def render(tl: Timeline, t: Translator) -> bytes:
         handletextpad=0.3,
         columnspacing=1.2,
     )
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 3})
-    return buffer.getvalue()
+    return figure
 
 
 # -- replies ------------------------------------------------------------------------

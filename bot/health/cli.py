@@ -54,15 +54,14 @@ def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
                 timezone=settings.default_timezone,
                 weights=parse(settings.match_weights),
             )
-            session.rollback()  # read-only
-        if args.format == "json":
-            print(
-                json.dumps(
+            if args.format == "json":
+                out = json.dumps(
                     commands.as_json(t, partnership, now, found), ensure_ascii=False, indent=2
                 )
-            )
-        else:
-            print(commands.reply(t, found).plain_text())
+            else:
+                out = commands.reply(t, found).plain_text()
+            session.rollback()  # read-only
+        print(out)
         return 0
     finally:
         app.close()
