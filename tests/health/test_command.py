@@ -97,9 +97,7 @@ def test_the_digest_opens_with_the_health_section(app: App, console: ConsoleAdap
     assert "→ `/plan fait 1`" in rows[2]
 
 
-def test_the_home_opens_each_partnership_with_its_health(
-    app: App, console: ConsoleAdapter
-) -> None:
+def test_the_home_opens_each_partnership_with_its_health(app: App, console: ConsoleAdapter) -> None:
     setup(console)
     _, partnership = home.overview(
         app.session_factory,

@@ -30,9 +30,7 @@ def check(app: App, sin: str, lang: str = "en") -> tuple[rules.Finding, str]:
     """The finding of one sin now, and its line as the user reads it."""
     with app.session_factory() as session:
         partnership = session.exec(select(Partnership)).one()
-        found = findings(
-            session, partnership, app.clock.now(), lang=lang, timezone="Europe/Paris"
-        )
+        found = findings(session, partnership, app.clock.now(), lang=lang, timezone="Europe/Paris")
     finding = next(f for f in found if f.sin == sin)
     return finding, line(Translator(lang), finding)
 
@@ -251,9 +249,7 @@ def test_decisions_one_sided_then_shared(app: App, console: ConsoleAdapter) -> N
     assert "by Acme (2), Beta (1)" in text
 
 
-def test_decisions_at_risk_with_a_long_superseded_chain(
-    app: App, console: ConsoleAdapter
-) -> None:
+def test_decisions_at_risk_with_a_long_superseded_chain(app: App, console: ConsoleAdapter) -> None:
     say(
         console,
         *PARTIES,
@@ -280,9 +276,7 @@ def test_tracking_exposed_without_objective_or_metric(app: App, console: Console
     assert '`/kpi metric "Co-launch" <decisive metric> target <number> by <date>`' in text
 
 
-def test_tracking_covered_then_stale(
-    app: App, console: ConsoleAdapter, clock: FixedClock
-) -> None:
+def test_tracking_covered_then_stale(app: App, console: ConsoleAdapter, clock: FixedClock) -> None:
     say(
         console,
         '/kpi objective "Co-launch"',
