@@ -496,7 +496,11 @@ def tracking(f: TrackingFacts, now: datetime, th: Thresholds) -> Finding:
             )
         else:
             days = (now - f.last_figure_at).days
-            values = {"days": days, "date": f.last_figure_at.date()}
+            values = {
+                "days": days,
+                "date": f.last_figure_at.date(),
+                "window": th.tracking_stale_risk_days,
+            }
             if days >= th.tracking_stale_exposed_days:
                 checks.append(
                     _Check(

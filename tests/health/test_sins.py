@@ -285,7 +285,7 @@ def test_tracking_covered_then_stale(app: App, console: ConsoleAdapter, clock: F
     )
     finding, text = check(app, rules.TRACKING)
     assert finding.state == rules.OK, text
-    assert "figures logged this week" in text and "on track" in text
+    assert "figures logged in the last 7 days" in text and "on track" in text
     clock.advance(timedelta(days=8))
     finding, text = check(app, rules.TRACKING)
     assert finding.state == rules.RISK and "no figure logged for 8 day(s)" in text
