@@ -39,11 +39,15 @@ def findings(
     timezone: str,
     weights: Weights | None = None,
     th: rules.Thresholds = THRESHOLDS,
+    resolve_zone: bool = True,
 ) -> list[rules.Finding]:
-    """Read what is stored and check the five sins (read-only)."""
+    """Read what is stored and check the five sins (read-only).
+
+    Plans live in the shared channel's zone: `timezone` is only the fallback,
+    unless `resolve_zone` is False (the digest already resolved it)."""
     from bot.reminders import zone_name
 
-    zone = zone_name(session, partnership, timezone)
+    zone = zone_name(session, partnership, timezone) if resolve_zone else timezone
     loaded = facts.load(session, partnership, now, lang=lang, timezone=zone, th=th, weights=weights)
     return rules.check(loaded, now, facts.today_in(now, zone), th)
 
@@ -193,7 +197,13 @@ def make_digest_section(weights: Weights | None) -> DigestSection:
         now = rc.now if isinstance(rc.now, datetime) else week.end
         assert isinstance(now, datetime)
         found = findings(
-            session, partnership, now, lang=rc.lang, timezone=rc.timezone, weights=weights
+            session,
+            partnership,
+            now,
+            lang=rc.lang,
+            timezone=rc.timezone,
+            weights=weights,
+            resolve_zone=False,  # the digest's zone is the shared channel's already
         )
         return [section(Translator(rc.lang), found)]
 

@@ -24,8 +24,12 @@ from storage.models import (
     MilestoneMove,
     PartnerProfile,
     Partnership,
+    Party,
 )
 from storage.models.planning import CANCELLED, DONE
+
+# The partnership's companies with their members' user ids (`bot.partnerships.parties`).
+Members = list[tuple[Party, list[str]]]
 
 
 def _tenant(partnership: Partnership) -> Tenant:
@@ -46,7 +50,10 @@ def _aware(value: datetime | str | None) -> datetime | None:
 
 
 def partner_facts(
-    session: Session, partnership: Partnership, weights: Weights | None = None
+    session: Session,
+    partnership: Partnership,
+    weights: Weights | None = None,
+    members: Members | None = None,
 ) -> rules.PartnerFacts:
     """The team's own profile against each partner company found in its directory.
 
@@ -73,7 +80,8 @@ def partner_facts(
         ]
     )
     own_key = own_row.name_key if own_row is not None else None
-    companies = [p.name for p, _ in parties(session, partnership)]
+    members = parties(session, partnership) if members is None else members
+    companies = [p.name for p, _ in members]
     partners = [name for name in companies if store.name_key(name) != own_key]
     if not has_criteria or not partners:
         return rules.PartnerFacts(has_criteria, partners, [], partners)
@@ -112,13 +120,16 @@ def partner_facts(
 # -- 2. agreement -------------------------------------------------------------------
 
 
-def agreement_facts(session: Session, partnership: Partnership, lang: str) -> rules.AgreementFacts:
+def agreement_facts(
+    session: Session, partnership: Partnership, lang: str, members: Members | None = None
+) -> rules.AgreementFacts:
     from bot.contract_terms import find_contract, load_state
     from bot.i18n import Translator
     from storage.models import ContractConfirmation
 
     tenant = _tenant(partnership)
-    names = [p.name for p, _ in parties(session, partnership)]
+    members = parties(session, partnership) if members is None else members
+    names = [p.name for p, _ in members]
     contract = find_contract(session, tenant, partnership)
     if contract is None:
         from bot.contract_terms import checklist
@@ -202,16 +213,18 @@ def plan_facts(
         )
         .order_by(col(Decision.number).desc())
     ).all()
-    reasons = {
-        decision_id: reason
-        for decision_id, reason in session.exec(
-            select(MilestoneMove.decision_id, MilestoneMove.reason).where(
-                MilestoneMove.platform == tenant.platform,
-                MilestoneMove.team_id == tenant.team_id,
-                col(MilestoneMove.decision_id).in_([d.id for d in moved]),
-            )
-        ).all()
-    }
+    reasons: dict[int | None, str] = {}
+    if moved:
+        reasons = {
+            decision_id: reason
+            for decision_id, reason in session.exec(
+                select(MilestoneMove.decision_id, MilestoneMove.reason).where(
+                    MilestoneMove.platform == tenant.platform,
+                    MilestoneMove.team_id == tenant.team_id,
+                    col(MilestoneMove.decision_id).in_([d.id for d in moved]),
+                )
+            ).all()
+        }
     moves = [
         rules.MoveFact(
             decision=d.number,
@@ -235,10 +248,14 @@ def plan_facts(
 
 
 def decision_facts(
-    session: Session, partnership: Partnership, now: datetime, th: rules.Thresholds
+    session: Session,
+    partnership: Partnership,
+    now: datetime,
+    th: rules.Thresholds,
+    members: Members | None = None,
 ) -> rules.DecisionFacts:
     tenant = _tenant(partnership)
-    members = parties(session, partnership)
+    members = parties(session, partnership) if members is None else members
     company_of = {user: party.name for party, users in members for user in users}
     rows = session.execute(
         sa_select(
@@ -304,11 +321,15 @@ def tracking_facts(
             status = trend(total, m.target, started, now, m.target_date, timezone).status
             facts.append(rules.MetricFact(m.name, m.vanity, status))
         objectives.append(rules.ObjectiveFact(objective.name, facts))
+    ids = [m.id for _, metrics in pairs for m in metrics if m.id is not None]
+    if not ids:
+        return rules.TrackingFacts(objectives, None)
+    # By metric: the (metric_id, at) index answers it without reading the points.
     last = session.exec(
         select(func.max(KpiPoint.at)).where(
             KpiPoint.platform == partnership.platform,
             KpiPoint.team_id == partnership.team_id,
-            KpiPoint.partnership_id == partnership.id,
+            col(KpiPoint.metric_id).in_(ids),
             KpiPoint.at <= now,
         )
     ).one()
@@ -328,11 +349,12 @@ def load(
     th: rules.Thresholds,
     weights: Weights | None = None,
 ) -> rules.Facts:
+    members = parties(session, partnership)  # read once, used by three sins
     return rules.Facts(
-        partner=partner_facts(session, partnership, weights),
-        agreement=agreement_facts(session, partnership, lang),
+        partner=partner_facts(session, partnership, weights, members),
+        agreement=agreement_facts(session, partnership, lang, members),
         plan=plan_facts(session, partnership, now, th),
-        decisions=decision_facts(session, partnership, now, th),
+        decisions=decision_facts(session, partnership, now, th, members),
         tracking=tracking_facts(session, partnership, now, timezone),
     )
 
