@@ -286,7 +286,8 @@ def describe(tl: Timeline, t: Translator) -> list[str]:
             for i in moved[:MOVES_LISTED]
         ]
         more = len(moved) - MOVES_LISTED
-        text = "; ".join(described) + (t("plan.timeline.alt_more", count=more) if more > 0 else "")
+        sep = t("plan.timeline.alt_separator")
+        text = sep.join(described) + (t("plan.timeline.alt_more", count=more) if more > 0 else "")
         lines.append(t("plan.timeline.alt_moved", count=len(moved), items=text))
     if tl.cancelled:
         lines.append(t("plan.timeline.alt_cancelled", count=tl.cancelled))
@@ -425,7 +426,8 @@ def draw(tl: Timeline, t: Translator) -> Figure:
     ax.tick_params(axis="x", labelsize=8)
     for y in range(0, rows, 2):  # zebra bands guide the eye from label to marker
         ax.axhspan(y - 0.5, y + 0.5, color="#f2f2f2", zorder=0, linewidth=0)
-    locator = AutoDateLocator(minticks=3, maxticks=8)
+    # Dates with their year are longer: fewer ticks, so they never touch.
+    locator = AutoDateLocator(minticks=3, maxticks=5 if years else 8)
     ax.xaxis.set_major_locator(locator)
     long_span = (last - first).days > 240
 
@@ -437,7 +439,7 @@ def draw(tl: Timeline, t: Translator) -> Figure:
             from babel.dates import format_date
 
             return format_date(day, "MMM y", locale=lang)
-        return short_date(day, lang)
+        return short_date(day, lang, with_year=years)
 
     ax.xaxis.set_major_formatter(FuncFormatter(tick))
     ax.grid(axis="x", alpha=0.25)

@@ -224,6 +224,27 @@ def test_labels_never_overlap_at_60_milestones() -> None:
         assert not a.overlaps(b)
 
 
+def test_dates_keep_apart_across_a_new_year() -> None:
+    """Across two years every date carries its year, and the axis dates still do not touch."""
+    today = date(2026, 12, 2)
+    items = [
+        timeline.Item(n, f"Step {n}", today + timedelta(days=4 * n - 20), timeline.UPCOMING, "Acme")
+        for n in range(1, 16)
+    ]
+    for lang in ("en", "fr"):
+        tl = timeline.build(items, date(2027, 1, 27), today)
+        figure = timeline.draw(tl, Translator(lang))
+        renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+        figure.draw(renderer)
+        [ax] = figure.axes
+        ticks = [label for label in ax.get_xticklabels() if label.get_text()]
+        assert any("2027" in label.get_text() for label in ticks)
+        boxes = [label.get_window_extent(renderer) for label in ticks]
+        for a, b in combinations(boxes, 2):
+            assert not a.overlaps(b)
+        assert all("2026" in x.get_text() or "2027" in x.get_text() for x in ax.get_yticklabels())
+
+
 def test_grouping_keeps_overdue_then_next_then_latest_done() -> None:
     def item(n: int, state: str, day: int) -> timeline.Item:
         return timeline.Item(n, f"m{n}", TODAY + timedelta(days=day), state, "")
