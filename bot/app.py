@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session
 
-from bot import contract, decisions, home, kpi, matching, planning
+from bot import contract, decisions, health, home, kpi, matching, planning
 from bot import settings as accord_settings  # `/accord`; `settings` names the configuration here
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.config import Settings
@@ -56,10 +56,12 @@ def build_registry(match_weights: str = "") -> Registry:
     # The order is the order of `/accord help`.
     decisions.register(registry)
     planning.register(registry)
-    matching.register(registry, weights=parse_weights(match_weights))  # /match and /partner
+    weights = parse_weights(match_weights)
+    matching.register(registry, weights=weights)  # /match and /partner
     kpi.register(registry)  # also /digest, the digest renderer and its scheduling hook
     contract.register(registry)
     accord_settings.register(registry)
+    health.register(registry, weights=weights)  # /accord health, and atop the digest and home
     home.register(registry)  # the App Home view
     return registry
 

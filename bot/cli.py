@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from adapters import discord_adapter
-from bot import contract, decisions, kpi, matching, planning
+from bot import contract, decisions, health, kpi, matching, planning
 from bot.app import build_app, build_registry
 from bot.kernel.cli_args import group
 from bot.kernel.config import Settings
@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     kpi.add_cli(sub)
     matching.add_cli(sub)
     planning.add_cli(sub)
+    health.add_cli(sub)
     return parser
 
 

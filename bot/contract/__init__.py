@@ -6,5 +6,6 @@
 """
 
 from bot.contract.commands import add_cli, register
+from bot.contract.terms import checklist, find_contract, load_state
 
-__all__ = ["add_cli", "register"]
+__all__ = ["add_cli", "checklist", "find_contract", "load_state", "register"]

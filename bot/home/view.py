@@ -14,9 +14,10 @@ from sqlmodel import Session, col, select
 
 from bot.decisions import recent
 from bot.kernel.i18n import Translator
+from bot.kernel.registry import Registry, RenderContext
 from bot.kernel.types import Reply, Tenant
 from bot.kpi import format_number, progress, totals
-from bot.planning import milestones
+from bot.planning import milestones, zone_name
 from storage.models import Decision, Milestone, Partnership, PartyMember
 from storage.models.planning import TODO
 
@@ -61,8 +62,12 @@ def overview(
     user_id: str,
     lang: str,
     now: datetime | None = None,
+    registry: Registry | None = None,
 ) -> list[Reply]:
-    """Read-only: one reply per partnership, or one saying there is none yet."""
+    """Read-only: one reply per partnership, or one saying there is none yet.
+
+    With a registry, each partnership starts with the parts capabilities add
+    (`registry.home_sections`: the partnership's health)."""
     t = Translator(lang)
     with factory() as session:
         found = partnerships_of(session, tenant, user_id)
@@ -70,7 +75,13 @@ def overview(
             return [Reply(title=t("home.title"), text=t("home.empty"))]
         replies = [Reply(title=t("home.title"), text=t("home.intro", count=len(found)))]
         for partnership in found:
-            replies.append(_partnership(session, tenant, partnership, t, now))
+            reply = _partnership(session, tenant, partnership, t, now)
+            if registry is not None and now is not None:
+                zone = zone_name(session, partnership, None)
+                rc = RenderContext(lang=lang, timezone=zone, now=now)
+                top = [x for hook in registry.home_sections for x in hook(session, partnership, rc)]
+                reply.sections[:0] = top
+            replies.append(reply)
         return replies
 
 

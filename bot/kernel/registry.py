@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from bot.kernel.context import Ctx
-    from bot.kernel.types import Reply, Tenant
+    from bot.kernel.types import Attachment, Reply, Tenant
     from storage.models import Notification, Partnership, Party
 
 CommandHandler = Callable[["Ctx"], "list[Reply]"]
@@ -52,6 +52,13 @@ HomeView = Callable[["sessionmaker[Session]", "Tenant", str, str, "datetime | No
 PointIngest = Callable[["Session", str, object, "datetime"], "Mapping[str, int]"]
 # `session.info` key under which renderers find every row of the batch being dispatched.
 BATCH_INFO_KEY = "dispatch.batch"
+# Adds files to the weekly digest (the plan's timeline picture): same arguments.
+DigestAttachment = Callable[
+    ["Session", "Partnership", "DigestWeek", "RenderContext"], "list[Attachment]"
+]
+# Adds a part to a partnership's overview on the home surface (Slack's App Home):
+# (session, partnership, render context) -> texts, shown first.
+HomeSection = Callable[["Session", "Partnership", "RenderContext"], "list[str]"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +97,12 @@ class Registry:
     renderers: dict[str, NotificationRenderer] = field(default_factory=dict)
     # Parts other capabilities add to the weekly digest (decisions, milestones...).
     digest_sections: list[DigestSection] = field(default_factory=list)
+    # Parts shown first in the digest, before the metrics (the partnership's health).
+    digest_top_sections: list[DigestSection] = field(default_factory=list)
+    # Files attached to the digest (the timeline picture).
+    digest_attachments: list[DigestAttachment] = field(default_factory=list)
+    # Parts shown first in each partnership of the home overview (the health).
+    home_sections: list[HomeSection] = field(default_factory=list)
     before_dispatch: list[BeforeDispatch] = field(default_factory=list)
     # `/accord <word> …` settings other capabilities add (`/accord reminders`).
     accord_subcommands: dict[str, AccordSubcommand] = field(default_factory=dict)

@@ -10,6 +10,14 @@ Public entry for other capabilities: `objectives_and_metrics`, `progress`, `tota
 
 from bot.kpi.cli import add_cli
 from bot.kpi.commands import register
-from bot.kpi.stats import format_number, objectives_and_metrics, progress, totals
+from bot.kpi.stats import format_number, objectives_and_metrics, progress, totals, trend
 
-__all__ = ["add_cli", "format_number", "objectives_and_metrics", "progress", "register", "totals"]
+__all__ = [
+    "add_cli",
+    "format_number",
+    "objectives_and_metrics",
+    "progress",
+    "register",
+    "totals",
+    "trend",
+]

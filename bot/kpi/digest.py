@@ -436,6 +436,10 @@ def render(
     as_of = min(now, week.end)
     fmt = t("format.date")
     sections: list[str] = []
+    if registry is not None:
+        top = DigestWeek(year=week.year, week=week.week, start=week.start, end=week.end)
+        for section in registry.digest_top_sections:
+            sections.extend(section(session, data.partnership, top, rc))
     for objective in data.objectives:
         mine = [f for f in data.figures if f.objective.id == objective.id]
         lines = [t("kpi.digest.objective", name=objective.name)]
@@ -484,6 +488,10 @@ def render(
                 mime="image/png",
                 alt=t("kpi.digest.chart_alt", week=week.week),
             )
+        if registry is not None:
+            files = DigestWeek(year=week.year, week=week.week, start=week.start, end=week.end)
+            for attach in registry.digest_attachments:
+                reply.attachments.extend(attach(session, data.partnership, files, rc))
     return reply
 
 

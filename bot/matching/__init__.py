@@ -15,9 +15,15 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from bot.matching.weights import Weights
+from bot.matching.weights import parse as parse_weights
+
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from bot.kernel.registry import Registry
-    from bot.matching.weights import Weights
+    from bot.kernel.types import Tenant
+    from bot.matching.scores import CompanyScores
 
 
 def register(registry: Registry, *, weights: Weights | None = None) -> None:
@@ -30,3 +36,15 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[typ
     from bot.matching.cli import add_cli as add_commands
 
     add_commands(subparsers)
+
+
+def score_companies(
+    session: Session, tenant: Tenant, companies: list[str], weights: Weights | None = None
+) -> CompanyScores:
+    """The team's own profile against these companies, as `/match` scores (the health)."""
+    from bot.matching.scores import score_companies as score
+
+    return score(session, tenant, companies, weights)
+
+
+__all__ = ["Weights", "add_cli", "parse_weights", "register", "score_companies"]

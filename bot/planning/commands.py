@@ -20,11 +20,11 @@ from bot.kernel.i18n import Translator
 from bot.kernel.parsing import fold, mentions, parse_number, split_first
 from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import CommandSpec, DigestWeek, Registry, RenderContext
-from bot.kernel.types import Attachment, Reply, ReplyField, Tenant, Visibility
+from bot.kernel.types import Attachment, Button, Reply, ReplyField, Tenant, Visibility
 from bot.planning import reminders
 from bot.planning.dates import Due, format_offset, local_today, parse_due
 from storage.counters import next_number
-from storage.models import Milestone, Partnership
+from storage.models import Milestone, MilestoneMove, Partnership
 from storage.models.planning import CANCELLED, DONE, TODO
 
 TITLE_MAX = 300
@@ -37,7 +37,8 @@ _SUBCOMMANDS = {
     "": "timeline",
     "list": "timeline",
     "liste": "timeline",
-    "timeline": "timeline",
+    "timeline": "picture",
+    "frise": "picture",
     "launch": "launch",
     "lancement": "launch",
     "lancer": "launch",
@@ -77,7 +78,9 @@ def register(registry: Registry) -> None:
     )
     registry.add_action("plan.done", done_action)
     registry.add_action("plan.snooze", snooze_action)
+    registry.add_action("plan.timeline", lambda ctx, _value: timeline_picture(ctx))
     registry.digest_sections.append(digest_section)
+    registry.digest_attachments.append(_digest_timeline)
     registry.add_suggester("plan", "text", suggest)
     reminders.register(registry)
 
@@ -116,6 +119,7 @@ def plan(ctx: Ctx) -> list[Reply]:
         require(ctx, Permission.PLAN)
     handler = {
         "timeline": lambda: timeline(ctx),
+        "picture": lambda: timeline_picture(ctx),
         "launch": lambda: launch(ctx, rest),
         "add": lambda: add(ctx, rest),
         "done": lambda: finish(ctx, rest, DONE),
@@ -218,9 +222,26 @@ def timeline(ctx: Ctx) -> list[Reply]:
             sections=sections,
             items=items,
             footer=ctx.t("plan.footer"),
+            buttons=[Button(ctx.t("plan.timeline.button"), "plan.timeline")],
             visibility=Visibility.EPHEMERAL,
         )
     ]
+
+
+def timeline_picture(ctx: Ctx) -> list[Reply]:
+    """`/plan timeline` (`frise`) and the Timeline button: the plan as a picture."""
+    from bot.planning import timeline as picture
+
+    today = local_today(ctx.now, reminders.ctx_zone(ctx))
+    return [picture.reply(picture.load(ctx.session, ctx.partnership, today), ctx.t)]
+
+
+def _digest_timeline(
+    session: Session, partnership: Partnership, week: DigestWeek, rctx: RenderContext
+) -> list[Attachment]:
+    from bot.planning import timeline as picture
+
+    return picture.digest_attachment(session, partnership, week, rctx)
 
 
 def show(ctx: Ctx, arg: str) -> list[Reply]:
@@ -451,6 +472,7 @@ def move(ctx: Ctx, rest: str) -> list[Reply]:
     old = date_label(t, m, ctx.partnership.launch_date)
     if (due.day, due.at) == (m.due_date, m.due_time):
         raise UserError("plan.errors.same_date", date=old)
+    moves: list[tuple[Milestone | None, date, date]] = [(m, m.due_date, due.day)]
     m.due_date, m.due_time, m.offset_days = due.day, due.at, due.offset
     m.snoozed_until = None
     m.overdue_through = None
@@ -467,6 +489,7 @@ def move(ctx: Ctx, rest: str) -> list[Reply]:
         reason=reason,
     )
     decision = record_decision(ctx, text, source="plan.move", extra_participants=m.owners)
+    record_moves(ctx, moves, decision.id, reason)
     return announce(ctx, decision)
 
 
@@ -537,6 +560,8 @@ def move_launch(ctx: Ctx, date_text: str, reason: str) -> list[Reply]:
         for m in milestones(ctx.session, ctx.tenant, ctx.partnership)
         if m.offset_days is not None and m.status == TODO
     ]
+    moves: list[tuple[Milestone | None, date, date]] = [(None, old, new)]
+    moves += [(m, m.due_date, new + timedelta(days=m.offset_days or 0)) for m in followers]
     for m in followers:
         m.due_date = new + timedelta(days=m.offset_days or 0)
         m.snoozed_until = None
@@ -555,7 +580,36 @@ def move_launch(ctx: Ctx, date_text: str, reason: str) -> list[Reply]:
     )
     owners = [o for m in followers for o in m.owners]
     decision = record_decision(ctx, text, source="plan.move", extra_participants=owners)
+    record_moves(ctx, moves, decision.id, reason)
     return announce(ctx, decision)
+
+
+def record_moves(
+    ctx: Ctx,
+    moves: list[tuple[Milestone | None, date, date]],
+    decision_id: int | None,
+    reason: str,
+) -> None:
+    """Keep the dates and reason of each move (milestone None: D-day), for the
+    timeline and the health check; the decision keeps them in words."""
+    for m, old_day, new_day in moves:
+        if old_day == new_day:
+            continue
+        ctx.session.add(
+            MilestoneMove(
+                platform=ctx.tenant.platform,
+                team_id=ctx.tenant.team_id,
+                partnership_id=ctx.partnership.id,  # type: ignore[arg-type]
+                milestone_id=m.id if m is not None else None,
+                old_date=old_day,
+                new_date=new_day,
+                decision_id=decision_id,
+                reason=reason,
+                moved_by=ctx.user.id,
+                moved_at=ctx.now,
+            )
+        )
+    ctx.session.flush()
 
 
 def snooze_until(ctx: Ctx, m: Milestone, day: date) -> list[Reply]:

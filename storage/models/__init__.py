@@ -22,7 +22,7 @@ from storage.models.kpi import (
 from storage.models.links import LinkCode
 from storage.models.matching import PartnerContact, PartnerProfile
 from storage.models.notifications import Notification
-from storage.models.planning import Milestone, ReminderPolicy
+from storage.models.planning import Milestone, MilestoneMove, ReminderPolicy
 from storage.models.tenancy import (
     Channel,
     Counter,
@@ -49,6 +49,7 @@ __all__ = [
     "Member",
     "Metric",
     "Milestone",
+    "MilestoneMove",
     "Notification",
     "Objective",
     "PartnerContact",

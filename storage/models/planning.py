@@ -72,3 +72,28 @@ class ReminderPolicy(SQLModel, table=True):
     # channel and team have none (the process default at planning time).
     timezone: str | None = Field(default=None, max_length=64)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class MilestoneMove(SQLModel, table=True):
+    """A date change of a milestone (`/plan move`, or D-day moving it along).
+
+    The decision log keeps the reason in words; this keeps the dates, so the
+    timeline picture can show where a moved milestone was.
+    """
+
+    __tablename__ = "milestone_move"
+    __table_args__ = (Index("ix_milestone_move_tenant", "platform", "team_id", "partnership_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    team_id: str = Field(max_length=64)
+    partnership_id: int = Field(foreign_key="partnership.id")
+    # None: D-day itself moved.
+    milestone_id: int | None = Field(default=None, foreign_key="milestone.id")
+    old_date: date
+    new_date: date
+    # The decision that recorded the move and its reason.
+    decision_id: int | None = Field(default=None, foreign_key="decision.id")
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    moved_by: str = Field(max_length=64)
+    moved_at: datetime = Field(sa_type=UTCDateTime)

@@ -231,6 +231,8 @@ def test_app_home_shows_the_users_partnerships(app: App) -> None:
             assert (
                 "Your partnerships" in text and "<#C0LAUNCH>" in text and "#1 · we launch" in text
             )
+            # Each partnership opens with its health (the five sins, one row each).
+            assert "Health:" in text and "Partner choice" in text and "Tracking" in text
 
     asyncio.run(scenario())
 
