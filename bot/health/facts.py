@@ -209,6 +209,11 @@ def plan_facts(
 # -- 4. decisions ---------------------------------------------------------------------
 
 
+# The audit trail (companies, representatives, links, tokens) is logged as decisions too, but
+# it says nothing about whether the partners decide together: the rule reads the others.
+AUDIT_SOURCES = ("accord.party", "accord.link", "accord.unlink", "kpi.token")
+
+
 def decision_facts(
     session: Session,
     partnership: Partnership,
@@ -231,6 +236,7 @@ def decision_facts(
             col(Decision.platform) == tenant.platform,
             col(Decision.team_id) == tenant.team_id,
             col(Decision.partnership_id) == partnership.id,
+            col(Decision.source).not_in(AUDIT_SOURCES),
         )
         .order_by(col(Decision.number))
     ).all()

@@ -110,7 +110,7 @@ def test_the_home_opens_each_partnership_with_its_health(app: App, console: Cons
     health, decisions = partnership.sections[0], partnership.sections[1]
     assert health.startswith("🩺 Health: ✅ 1 covered")
     assert "❌ Partner choice" in health and "✅ Tracking" in health
-    assert "#1 · we launch on 1 April" in decisions
+    assert "#3 · we launch on 1 April" in decisions  # #1, #2: the companies created
     # Without a registry (older callers) the overview is unchanged.
     _, plain = home.overview(
         app.session_factory, Tenant("console", "acme-beta"), "alice", "en", app.clock.now()
@@ -149,7 +149,7 @@ def test_cli_text_and_json(
     # The CLI runs on the real clock: the decision of March 2026 is long past.
     decisions = data["findings"][3]
     assert decisions["evidence"][0]["key"] == "decisions.none_recent"
-    assert decisions["evidence"][0]["params"] == {"days": 14, "number": 1, "date": "2026-03-02"}
+    assert decisions["evidence"][0]["params"] == {"days": 14, "number": 3, "date": "2026-03-02"}
     assert main(["health", "--channel", "launch", "--team", "acme-beta", "--lang", "fr"]) == 0
     assert "*Choix du partenaire*" in capsys.readouterr().out
 

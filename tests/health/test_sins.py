@@ -233,7 +233,7 @@ def test_decisions_exposed_when_none_in_two_weeks(
     clock.advance(timedelta(days=15))
     finding, text = check(app, rules.DECISIONS)
     assert finding.state == rules.EXPOSED
-    assert "no decision logged in 14 days (the last: #1, 2026-03-02)" in text
+    assert "no decision logged in 14 days (the last: #3, 2026-03-02)" in text
     assert "`/decide <what was agreed>`" in text
 
 
@@ -253,13 +253,14 @@ def test_decisions_at_risk_with_a_long_superseded_chain(app: App, console: Conso
     say(
         console,
         *PARTIES,
+        # #1 and #2 are the audit trail of the two companies' creation.
         "@alice: /decide launch on 1 April",
-        "@bob: /decide launch on 8 April --supersedes 1",
-        "@alice: /decide launch on 15 April --supersedes 2",
+        "@bob: /decide launch on 8 April --supersedes 3",
+        "@alice: /decide launch on 15 April --supersedes 4",
     )
     finding, text = check(app, rules.DECISIONS)
     assert finding.state == rules.RISK
-    assert "#1 → #2 → #3 (3 versions)" in text and "`/decisions show 3`" in text
+    assert "#3 → #4 → #5 (3 versions)" in text and "`/decisions show 5`" in text
 
 
 # -- 5. tracking ---------------------------------------------------------------------

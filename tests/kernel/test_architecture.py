@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
-CAPABILITIES = {"decisions", "planning", "matching", "kpi", "contract", "settings", "home"}
+CAPABILITIES = {
+    "decisions", "planning", "matching", "kpi", "contract", "settings", "health", "home"
+}
 COMPOSITION_ROOT = {"app.py", "cli.py", "runner.py", "__main__.py", "__init__.py"}
 
 _LOADED = """
