@@ -270,3 +270,26 @@ def test_no_suggestion_comes_from_another_partnership(
         # The same suggesters do see A's things from A's own channel.
     seen = app.core.suggest(tenant, "launch", "decisions", "text", "show ")
     assert any(MARK in label for label, _ in seen)
+
+
+def test_the_issues_scenario_naming_a_channel_gives_nothing(
+    console: ConsoleAdapter, app: App, tmp_path: Path
+) -> None:
+    """`/accord channel <id>` from a DM, then the exports and changes the issue lists."""
+    say(console, *SETUP_A)
+    a_id = _id_of(app, "launch")
+    before = snapshot(app, a_id, "launch")
+    dm = console_in(app, tmp_path, TEAM, "D0MALLORY")
+    out = say(
+        dm,
+        "@mallory: /accord channel #launch",
+        "/decisions export csv",
+        "/contract export md",
+        "/plan cancel 1",
+        "/plan move D 2026-07-01 because forged",
+        "/kpi token rotate",
+        "/accord",
+    )
+    assert "two steps" in out
+    assert MARK not in out and MARK not in _files_text(dm.files_dir)
+    assert snapshot(app, a_id, "launch") == before

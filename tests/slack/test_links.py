@@ -39,18 +39,27 @@ def test_handshake_in_slack_links_with_a_private_code(app: App) -> None:
                     "response_url": r.fake.response_url(key),
                 }
 
-            await r.command(command("decide", "SECRET budget 40k", "C0LAUNCH", "t1"))
-            await r.command(command("accord", "channel <#C0LAUNCH|launch>", "C0PREP", "t2"))
-            await r.command(command("decisions", "", "C0PREP", "t3"))
-            await r.command(command("accord", "link", "C0LAUNCH", "t4"))
-            await finished.wait(4)
+            steps = [
+                ("decide", "SECRET budget 40k", "C0LAUNCH"),
+                ("accord", "channel <#C0LAUNCH|launch>", "C0PREP"),
+                ("decisions", "", "C0PREP"),
+                ("accord", "link", "C0LAUNCH"),
+            ]
+            # One at a time: each command's work is done before the next is sent.
+            for n, (name, text, channel) in enumerate(steps, 1):
+                await r.command(command(name, text, channel, f"t{n}"))
+                await finished.wait(n)
             [given] = r.fake.calls("/response/t4")
             code = CODE_RE.search(given.body["text"])
             assert code is not None
-            await r.command(command("accord", f"link {code.group(0)}", "C0PREP", "t5"))
-            await r.command(command("decisions", "", "C0PREP", "t6"))
-            await r.command(command("accord", f"link {code.group(0)}", "C0OTHER", "t7"))
-            await finished.wait(7)
+            steps = [
+                ("accord", f"link {code.group(0)}", "C0PREP"),
+                ("decisions", "", "C0PREP"),
+                ("accord", f"link {code.group(0)}", "C0OTHER"),
+            ]
+            for n, (name, text, channel) in enumerate(steps, 5):
+                await r.command(command(name, text, channel, f"t{n}"))
+                await finished.wait(n)
             await r.fake.wait_calls("chat.postMessage", 3)
             return {
                 key: r.fake.calls(f"/response/{key}")

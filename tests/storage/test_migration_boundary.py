@@ -51,6 +51,14 @@ def test_checklist_reminders_and_digest_move_to_each_partnership(old_engine: Eng
             ),
             {"now": NOW},
         )
+        for channel, shared in (("launch", None), ("dm-of-mallory", "launch")):
+            conn.execute(
+                text(
+                    "INSERT INTO channel (platform, team_id, channel_id, shared_channel_id,"
+                    " created_at) VALUES ('console', 'acme', :c, :s, :now)"
+                ),
+                {"c": channel, "s": shared, "now": NOW},
+            )
         for position, key in enumerate(("objectives", "sla")):
             conn.execute(
                 text(
@@ -87,6 +95,9 @@ def test_checklist_reminders_and_digest_move_to_each_partnership(old_engine: Eng
                 " ORDER BY partnership_id, position"
             )
         ).all()
+        links = conn.execute(
+            text("SELECT channel_id FROM channel WHERE shared_channel_id IS NOT NULL")
+        ).all()
         policies = conn.execute(
             text("SELECT partnership_id, channel_id, days_before FROM reminder_policy")
         ).all()
@@ -99,3 +110,5 @@ def test_checklist_reminders_and_digest_move_to_each_partnership(old_engine: Eng
     ]
     # The policy follows its partnership; one of a channel without any applied to nothing.
     assert [(r[0], r[1]) for r in policies] == [(ids["acme:second"], "second")]
+    # A link made without the partnership's consent does not survive the upgrade.
+    assert links == []

@@ -1,6 +1,7 @@
 """The partnership is the boundary: link codes; checklist, reminders and digest per partnership
 
 - `link_code`: the one-time codes of `/accord link` (hashed, single use, 15 minutes).
+- Links between channels made with `/accord channel <id>` (no consent asked) are cut.
 - `contract_template_term` gets `partnership_id`: a workspace's own checklist is copied
   to every partnership of that workspace (each keeps exactly the checklist it had), and
   a change in one partnership no longer touches the others.
@@ -54,6 +55,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("code_hash", name="uq_link_code_hash"),
     )
     op.create_index("ix_link_code_expires", "link_code", ["expires_at"], unique=False)
+
+    # -- links made before consent was required ----------------------------------------
+    # `/accord channel <id>` linked any channel (a DM too) to any partnership without the
+    # partnership's consent: such links are cut, nothing else is touched (every decision
+    # stays in its partnership). Channels that should work on a partnership are linked
+    # again with the handshake (`/accord link`).
+    op.execute("UPDATE channel SET shared_channel_id = NULL WHERE shared_channel_id IS NOT NULL")
 
     # -- the contract checklist: from the workspace to each of its partnerships --------
     with op.batch_alter_table("contract_template_term") as batch:
