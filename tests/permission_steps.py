@@ -45,6 +45,12 @@ STEPS: tuple[Step, ...] = (
     # plan
     Step("gus", "plan", "launch 2026-05-04", DENIED),
     Step("dan", "plan", "launch 2026-05-04", OK),
+    Step("dan", "plan", 'add "Press kit" 2026-04-20 {dan}', OK),
+    # Buttons ("!" presses `action|value`): the ping's Snooze and Done.
+    Step("gus", "!", "plan.snooze|1:1", DENIED),
+    Step("gus", "!", "plan.done|1", DENIED),
+    Step("bob", "!", "plan.snooze|1:1", OK),
+    Step("dan", "!", "plan.done|1", OK),
     # log_kpi
     Step("gus", "kpi", 'objective "Co-launch"', DENIED),
     Step("dan", "kpi", 'objective "Co-launch"', OK),

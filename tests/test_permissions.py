@@ -401,3 +401,26 @@ def test_an_open_partnership_is_set_up_by_anyone(app: App, console: ConsoleAdapt
     assert "⚠️" not in out
     say(console, "@zoe: /accord party add Acme")
     refused(app, console, "yan", "/accord tz Europe/Paris", "Vous êtes invité·e")
+
+
+def test_an_admin_of_a_guest_workspace_repairs_only_its_company() -> None:
+    from datetime import UTC, datetime
+
+    from bot.kernel.permissions import TABLE, Role, Standing
+
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+
+    def company(name: str, home: str | None) -> Party:
+        return Party(
+            id=len(name), platform="slack", team_id="T0ACME", partnership_id=1,
+            name=name, name_key=name.lower(), home_team_id=home, created_at=now,
+        )  # fmt: skip
+
+    acme, beta = company("Acme", None), company("Beta", "T0BETA")
+    host_admin = Standing(company=None, representative=False, open=False, admin=True)
+    guest_admin = Standing(None, False, False, admin=True, admin_home="T0BETA")
+    manage = TABLE[Permission.MANAGE_COMPANY]
+    assert host_admin.roles(acme) & manage and host_admin.roles(beta) & manage
+    assert guest_admin.roles(beta) & manage
+    assert not guest_admin.roles(acme) & manage
+    assert Role.WORKSPACE_ADMIN not in guest_admin.roles()

@@ -9,7 +9,6 @@ from datetime import datetime
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
-from bot.kernel.parsing import fold
 from bot.kernel.types import Tenant, User
 from storage.models import Channel, Member, Partnership, Party, PartyMember, Team
 from storage.upsert import get_or_create
@@ -219,49 +218,6 @@ def party_of(session: Session, partnership: Partnership, user_id: str) -> Party 
         .join(PartyMember, PartyMember.party_id == Party.id)  # type: ignore[arg-type]
         .where(PartyMember.partnership_id == partnership.id, PartyMember.user_id == user_id)
     ).first()
-
-
-def add_party(
-    session: Session,
-    tenant: Tenant,
-    partnership: Partnership,
-    name: str,
-    users: Iterable[User],
-    now: datetime,
-) -> Party:
-    """Create the party if needed and move each user into it."""
-    party = get_or_create(
-        session,
-        Party,
-        {"partnership_id": partnership.id, "name_key": fold(name)},
-        {"platform": tenant.platform, "team_id": tenant.team_id, "name": name, "created_at": now},
-    )
-    for user in users:
-        membership = session.exec(
-            select(PartyMember).where(
-                PartyMember.partnership_id == partnership.id, PartyMember.user_id == user.id
-            )
-        ).first()
-        if membership is None:
-            membership = PartyMember(
-                platform=tenant.platform,
-                team_id=tenant.team_id,
-                partnership_id=_id(partnership.id),
-                party_id=_id(party.id),
-                user_id=user.id,
-            )
-        membership.party_id = party.id  # type: ignore[assignment]
-        session.add(membership)
-        if user.home_team_id and user.home_team_id != tenant.team_id and not party.home_team_id:
-            party.home_team_id = user.home_team_id
-        get_or_create(
-            session,
-            Member,
-            {"platform": tenant.platform, "team_id": tenant.team_id, "user_id": user.id},
-            {"display_name": user.display, "updated_at": now},
-        )
-    session.flush()
-    return party
 
 
 def parties(session: Session, partnership: Partnership) -> list[tuple[Party, list[str]]]:

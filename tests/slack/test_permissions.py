@@ -54,8 +54,31 @@ def test_every_row_and_the_attacks_through_slack_connect(app: App) -> None:
             base = fixture("slash_command", r.fake)
             counter = itertools.count(1)
 
+            press = fixture("block_action", r.fake)
+
             async def send(user: str, command: str, text: str, channel: str) -> str:
                 n = next(counter)
+                if command == "!":  # a button of one of the bot's messages
+                    action, _, value = text.partition("|")
+                    payload = {
+                        **press,
+                        "user": {"id": uid(user), "username": user, "team_id": HOMES[user]},
+                        "actions": [
+                            {
+                                **press["actions"][0],
+                                "action_id": f"{action}#0",
+                                "value": value,
+                                "action_ts": f"1700000100.{n:06d}",
+                            }
+                        ],
+                        "response_url": r.fake.response_url(f"perm{n}"),
+                    }
+                    posted = len(r.fake.calls("chat.postMessage"))
+                    assert (await r.interactive(payload)).status == 200
+                    await finished.wait(n)
+                    answers = [c.body for c in r.fake.calls(f"/response/perm{n}")]
+                    answers += [c.body for c in r.fake.calls("chat.postMessage")[posted:]]
+                    return json.dumps(answers, ensure_ascii=False)
                 payload = {
                     **base,
                     "user_id": uid(user),
