@@ -25,6 +25,7 @@ from bot import i18n
 from bot.clock import Clock
 from bot.context import Ctx, Limits
 from bot.errors import UserError
+from bot.limits import COMMAND_MAX_CHARS, check_length
 from bot.parsing import parse_options
 from bot.partnerships import existing_partnership, load_scope, remember_member
 from bot.registry import CommandSpec, Registry
@@ -94,6 +95,8 @@ class Core:
         def run(ctx: Ctx) -> list[Reply]:
             if spec is None:
                 raise UserError("errors.unknown_command", command=f"/{command.name}")
+            # Before any parsing: a huge text must not cost anything (see bot/limits.py).
+            check_length(command.text, COMMAND_MAX_CHARS)
             # `/accord help` is the general help, answered by /accord itself.
             if command.text.strip().lower() in HELP_WORDS and spec.name != "accord":
                 from bot.settings import command_help

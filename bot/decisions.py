@@ -7,7 +7,6 @@ Every decision is posted, visibly, in the partnership's shared channel.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Sequence
@@ -17,9 +16,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from bot import csv_safe
 from bot.context import Ctx
 from bot.errors import UserError
 from bot.i18n import Translator
+from bot.limits import check_words
 from bot.parsing import fold, mentions, parse_number, split_first, tags
 from bot.registry import CommandSpec, Registry
 from bot.types import Attachment, Reply, ReplyField, Tenant, Visibility
@@ -339,6 +340,7 @@ def _list(ctx: Ctx) -> list[Reply]:
 
 
 def _search(ctx: Ctx, words: str) -> list[Reply]:
+    check_words(words)
     if not words.strip():
         raise UserError("decisions.errors.search_empty")
     rows = search(ctx.session, ctx.tenant, ctx.partnership, words, ctx.limits.search_size)
@@ -461,7 +463,7 @@ def export(
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+        writer = csv_safe.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for row in data:
             writer.writerow(

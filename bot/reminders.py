@@ -24,6 +24,7 @@ from bot.context import Ctx
 from bot.dates import local_moment, local_today
 from bot.errors import UserError
 from bot.i18n import Translator
+from bot.lists import LIST_MAX, capped
 from bot.registry import Registry, RenderContext
 from bot.types import Button, ButtonStyle, Reply, Tenant, Visibility
 from storage.models import (
@@ -441,12 +442,14 @@ def render(session: Session, rows: list[Notification], rctx: RenderContext) -> R
     overdue = any(m.due_date < today for m in live)
     reply = Reply(
         title=t("plan.ping.title_overdue" if overdue else "plan.ping.title", count=len(live)),
-        items=items,
+        items=capped(items, t, "`/plan`"),
         buttons=buttons,
         footer=t("plan.ping.footer"),
     )
     names = cache.names.get(live[0].partnership_id, {})
-    reply.mentions = {o: names.get(o, o) for m in live for o in m.owners}
+    # Only the people of the lines shown are pinged.
+    shown = live[: LIST_MAX - 1] if len(live) > LIST_MAX else live
+    reply.mentions = {o: names.get(o, o) for m in shown for o in m.owners}
     return reply
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.context import Ctx
 from bot.errors import UserError
 from bot.i18n import SUPPORTED, Translator
+from bot.limits import TIMEZONE_MAX_CHARS, check_length
 from bot.parsing import mentions, split_first
 from bot.partnerships import add_party, ensure_channel, parties
 from bot.registry import CommandSpec, Registry
@@ -116,6 +117,7 @@ def set_language(ctx: Ctx, arg: str) -> list[Reply]:
 
 def set_timezone(ctx: Ctx, arg: str) -> list[Reply]:
     name = arg.strip()
+    check_length(name, TIMEZONE_MAX_CHARS, "accord.errors.tz_too_long")
     try:
         if not name:
             raise ValueError

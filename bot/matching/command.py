@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from bot.context import Ctx
 from bot.errors import UserError
+from bot.limits import MATCH_MAX_CHARS, check_length
 from bot.matching import profiles as store
 from bot.matching.directory import IndexCache, load_demo
 from bot.matching.engine import Match, Note, Query, best_contact, rank
@@ -144,6 +145,7 @@ def match(ctx: Ctx, cache: IndexCache, weights: Weights) -> list[Reply]:
     sub, rest = split_first(ctx.text)
     if sub in ("profile", "profil"):
         return profile_command(ctx, rest)
+    check_length(ctx.text, MATCH_MAX_CHARS, "limits.search_too_long")
     top = ctx.options.get("top", DEFAULT_TOP)
     assert isinstance(top, int)
     if not 1 <= top <= MAX_TOP:
