@@ -59,6 +59,7 @@ _UNITS = (
     "jour jours semaine semaines mois an ans annee annees quinzaine "
     "today tomorrow tonight aujourd'hui aujourd’hui demain apres-demain"
 )
+_NAMES = frozenset(f"{_MONTHS} {_WEEKDAYS}".split())
 # A natural date names a month, a weekday, a unit or has a number in it.
 _ANCHORS = frozenset(f"{_MONTHS} {_WEEKDAYS} {_UNITS}".split())
 # Words a date typically starts with: tried first when looking for where it begins.
@@ -136,9 +137,10 @@ def _fold_word(word: str) -> str:
 def plausible(raw: str) -> bool:
     """Cheap test before dateparser: could `raw` be one natural date?
 
-    At most one time of day and three words with digits, and a number, a month,
-    a weekday or a unit somewhere: "13:00 13:00 13:00" or "lorem ipsum" are
-    refused without calling the (slow) parser.
+    At most one time of day, three words with digits and two month or weekday
+    names, no word twice, and a number, a month, a weekday or a unit somewhere:
+    "13:00 13:00", "next friday next friday" or "lorem ipsum" are refused
+    without calling the (slow) parser.
     """
     words = raw.split()
     if len(raw) > DATE_MAX_CHARS or len(words) > DATE_MAX_WORDS:
@@ -148,7 +150,13 @@ def plausible(raw: str) -> bool:
     digit_words = sum(1 for w in words if any(c.isdigit() for c in w))
     if digit_words > 3:
         return False
-    return digit_words > 0 or any(_fold_word(w) in _ANCHORS for w in words)
+    folded = [_fold_word(w) for w in words if not any(c.isdigit() for c in w)]
+    if len(set(folded)) < len(folded):  # a date never repeats a word
+        return False
+    names = sum(1 for w in folded if w in _NAMES)
+    if names > 2:  # "friday 14 march" at most
+        return False
+    return digit_words > 0 or any(w in _ANCHORS for w in folded)
 
 
 def needs_parser(raw: str) -> bool:
