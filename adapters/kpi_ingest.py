@@ -17,7 +17,7 @@ from aiohttp import web
 
 from adapters.setup import AdapterSetup
 from bot.i18n import Translator
-from bot.kpi_points import PointError, Stored, ingest
+from bot.kpi_points import PointError, Stored, ingest, token_owner
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import sessionmaker
@@ -46,22 +46,32 @@ class IngestHandler:
 
     async def handle(self, request: web.Request) -> web.Response:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return _error(401, "kpi.points.bad_token")
+        # Authenticate before reading or parsing anything a stranger sent.
+        if not await asyncio.to_thread(self._known, token):
             return _error(401, "kpi.points.bad_token")
         if request.content_length is not None and request.content_length > MAX_BODY:
             return _error(413, "kpi.points.too_large", limit=MAX_BODY)
-        body = await request.content.read(MAX_BODY + 1)
-        if len(body) > MAX_BODY:
+        body = await read_capped(request, MAX_BODY)
+        if body is None:
             return _error(413, "kpi.points.too_large", limit=MAX_BODY)
         try:
             payload = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             return _error(400, "kpi.points.bad_json")
+        except RecursionError:
+            return _error(400, "kpi.points.too_deep")
         try:
-            stored = await asyncio.to_thread(self._store, token.strip(), payload)
+            stored = await asyncio.to_thread(self._store, token, payload)
         except PointError as err:
             return _error(err.status, err.key, **err.params)
         return web.json_response({"stored": stored.stored, "duplicates": stored.duplicates})
+
+    def _known(self, token: str) -> bool:
+        with self.session_factory() as session:
+            return token_owner(session, token) is not None
 
     def _store(self, token: str, payload: object) -> Stored:
         with self.session_factory() as session:
@@ -72,6 +82,23 @@ class IngestHandler:
                 raise
             session.commit()
             return stored
+
+
+async def read_capped(request: web.Request, cap: int) -> bytes | None:
+    """The whole body, chunked or not, or None as soon as it passes `cap` bytes.
+
+    `StreamReader.read(n)` returns what is buffered so far, not the whole body.
+    """
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await request.content.read(64 * 1024)
+        if not chunk:
+            return b"".join(parts)
+        size += len(chunk)
+        if size > cap:
+            return None
+        parts.append(chunk)
 
 
 def routes(session_factory: sessionmaker[Session], clock: Clock) -> list[web.RouteDef]:

@@ -99,8 +99,15 @@ def main() -> None:
         for i, (label, text) in enumerate(INPUTS.items()):
             start = time.perf_counter()
             app.core.handle(
-                Command("console", "bench", "c1", User("alice"), "plan", "add " + text,
-                        idempotency_key=f"k{i}")
+                Command(
+                    "console",
+                    "bench",
+                    "c1",
+                    User("alice"),
+                    "plan",
+                    "add " + text,
+                    idempotency_key=f"k{i}",
+                )
             )
             print(f"  {label:42} {1000 * (time.perf_counter() - start):7.2f} ms")
 

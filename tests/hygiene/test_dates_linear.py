@@ -63,9 +63,7 @@ def test_adversarial_plan_add_makes_few_bounded_parser_calls(
     assert all(len(c) <= DATE_MAX_CHARS for c in parser_calls)
 
 
-@pytest.mark.parametrize(
-    "command", ["move 1 {x} because late", "snooze 1 {x}", "launch {x}"]
-)
+@pytest.mark.parametrize("command", ["move 1 {x} because late", "snooze 1 {x}", "launch {x}"])
 def test_other_date_commands_make_at_most_one_call(
     app: App, parser_calls: list[str], command: str
 ) -> None:
@@ -90,8 +88,28 @@ def test_normal_dates_still_read(app: App, parser_calls: list[str]) -> None:
 
 
 WORDS = st.sampled_from(
-    ["13:00", "14h", "next", "friday", "in", "10", "days", "le", "14", "mars", "2027", "D-14",
-     "lorem", "x" * 70, "à", "vendredi", "prochain", "J+3", "2026-03-20", "@bob"]
+    [
+        "13:00",
+        "14h",
+        "next",
+        "friday",
+        "in",
+        "10",
+        "days",
+        "le",
+        "14",
+        "mars",
+        "2027",
+        "D-14",
+        "lorem",
+        "x" * 70,
+        "à",
+        "vendredi",
+        "prochain",
+        "J+3",
+        "2026-03-20",
+        "@bob",
+    ]
 )
 
 
