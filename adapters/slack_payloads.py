@@ -20,6 +20,7 @@ DECIDE_MODAL_ID = "accord_decide"
 LOG_DECISION_SHORTCUT = "accord_log_decision"
 
 _MARKUP_RE = re.compile(r"<([^<>]*)>")
+_TYPED_MARKUP_RE = re.compile(r"&lt;(?=[@#!])")
 
 
 def normalize(raw: str) -> tuple[str, tuple[User, ...]]:
@@ -45,6 +46,10 @@ def normalize(raw: str) -> tuple[str, tuple[User, ...]]:
         return target  # a link: the URL itself
 
     text = _MARKUP_RE.sub(convert, raw or "")
+    # A `<` the user typed arrives as `&lt;`. Followed by `@`, `#` or `!` it would
+    # read as a mention (`<@U0BOSS>` typed by hand): a word joiner (U+2060,
+    # invisible) after it keeps it literal. Only Slack's own markup mentions.
+    text = _TYPED_MARKUP_RE.sub("<\u2060", text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     return text, tuple(mentioned.values())
 
