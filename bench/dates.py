@@ -10,6 +10,7 @@ any input under the command's maximum.
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -61,10 +62,8 @@ def parse_once(ctx: SimpleNamespace, text: str) -> tuple[float, int]:
     dates._parse_natural = counting  # type: ignore[assignment]
     try:
         start = time.perf_counter()
-        try:
+        with contextlib.suppress(UserError):
             planning._title_and_due(ctx, text)  # type: ignore[arg-type]
-        except UserError:
-            pass
         return time.perf_counter() - start, calls
     finally:
         dates._parse_natural = real  # type: ignore[assignment]
