@@ -229,6 +229,12 @@ class Core:
         if row is None:
             return None
         replies = [Reply.from_json(r) for r in json.loads(row.replies_json or "[]")]
+        for reply in replies:
+            if reply.withheld_files:
+                # Files are not kept for retries: say so rather than answer without them.
+                t = i18n.translator(reply.lang or self.config.default_locale)
+                files = ", ".join(reply.withheld_files)
+                reply.sections.append(t("receipts.file_not_kept", files=files))
         return Outcome(replies, duplicate=True)
 
     def _claim(
