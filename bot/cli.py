@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from adapters import discord_adapter
-from bot import kpi_cli, matching, plan_files
+from bot import kpi_cli, log_hygiene, matching, plan_files
 from bot.app import App, build_app
 from bot.cli_args import group, tenant_args
 from bot.config import Settings
@@ -36,6 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for noisy in ("alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Tokens and secrets never reach the logs, third-party DEBUG logs included.
+    log_hygiene.install(log_hygiene.configured_secrets(settings))
     if not hasattr(args, "func"):
         parser.print_help()
         return 2
