@@ -20,9 +20,13 @@ _FORMULA_LEADS = ("=", "+", "-", "@", "|", "%", *_WHITESPACE_LEADS)
 
 
 def _cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_WHITESPACE_LEADS):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    if value.startswith(_WHITESPACE_LEADS):
+        value = "'" + value
+    # Python 3.11's writer leaves a lone CR unquoted with a "\n" line end, which
+    # breaks the row for every reader: line breaks inside a cell are written "\n".
+    return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def unescape(cell: str) -> str:
