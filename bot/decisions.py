@@ -11,9 +11,10 @@ import io
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TypedDict
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot import csv_safe
@@ -21,6 +22,7 @@ from bot.context import Ctx
 from bot.errors import UserError
 from bot.i18n import Translator
 from bot.limits import check_words
+from bot.lists import more_line
 from bot.parsing import fold, mentions, parse_number, split_first, tags
 from bot.registry import CommandSpec, Registry
 from bot.types import Attachment, Reply, ReplyField, Tenant, Visibility
@@ -272,6 +274,16 @@ def recent(
 def search(
     session: Session, tenant: Tenant, partnership: Partnership, words: str, limit: int
 ) -> list[Decision]:
+    query = _search_query(tenant, partnership, words)
+    return list(session.exec(query.order_by(col(Decision.number).desc()).limit(limit)).all())
+
+
+def search_count(session: Session, tenant: Tenant, partnership: Partnership, words: str) -> int:
+    query = _search_query(tenant, partnership, words).subquery()
+    return int(session.exec(select(func.count()).select_from(query)).one())
+
+
+def _search_query(tenant: Tenant, partnership: Partnership, words: str) -> Any:
     query = select(Decision).where(
         Decision.platform == tenant.platform,
         Decision.team_id == tenant.team_id,
@@ -280,7 +292,7 @@ def search(
     for word in fold(words).split():
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(col(Decision.search_text).like(f"%{escaped}%", escape="\\"))
-    return list(session.exec(query.order_by(col(Decision.number).desc()).limit(limit)).all())
+    return query
 
 
 def _superseded_ids(session: Session, decisions: Sequence[Decision]) -> set[int]:
@@ -348,10 +360,15 @@ def _search(ctx: Ctx, words: str) -> list[Reply]:
         return [
             Reply(text=ctx.t("decisions.search_none", words=words), visibility=Visibility.EPHEMERAL)
         ]
+    items = _summary_items(ctx, rows)
+    if len(rows) == ctx.limits.search_size:
+        total = search_count(ctx.session, ctx.tenant, ctx.partnership, words)
+        if total > len(rows):
+            items.append(more_line(ctx.t, total - len(rows), "`/decisions export`"))
     return [
         Reply(
             title=ctx.t("decisions.search_title", words=words, count=len(rows)),
-            items=_summary_items(ctx, rows),
+            items=items,
             visibility=Visibility.EPHEMERAL,
         )
     ]

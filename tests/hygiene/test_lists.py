@@ -51,3 +51,13 @@ def test_the_digest_plan_section_is_capped(app: App) -> None:
     text = preview.plain_text()
     assert "Tâche 0" in text and "Tâche 29" not in text
     assert f"… et {30 - LIST_MAX + 1} autres (`/plan export`)" in text
+
+
+def test_a_long_search_says_how_many_more(app: App) -> None:
+    for n in range(25):
+        run(app, "decide", f"budget line {n}")
+    [reply] = run(app, "decisions", "search budget").replies
+    assert len(reply.items) == 21  # the 20 shown, then the line that counts the rest
+    assert reply.items[-1] == "… and 5 more (`/decisions export`)"
+    [few] = run(app, "decisions", "search line 2").replies
+    assert not any("more" in item for item in few.items)
