@@ -21,6 +21,7 @@ LOG_DECISION_SHORTCUT = "accord_log_decision"
 
 _MARKUP_RE = re.compile(r"<([^<>]*)>")
 _TYPED_MARKUP_RE = re.compile(r"&lt;(?=[@#!])")
+_RAW_MARKUP_RE = re.compile(r"<(?=[@#!])")
 
 
 def normalize(raw: str) -> tuple[str, tuple[User, ...]]:
@@ -139,7 +140,10 @@ def decide_modal_text(values: dict[str, Any]) -> tuple[str, tuple[User, ...]]:
     def value(block: str, action: str) -> Any:
         return (values.get(block) or {}).get(action) or {}
 
-    text, mentioned = normalize(value("decision", "text").get("value") or "")
+    # A plain-text input cannot hold a real mention: whatever looks like one was
+    # typed, so it stays text; the participants come from the users picker.
+    typed = _RAW_MARKUP_RE.sub("&lt;", value("decision", "text").get("value") or "")
+    text, mentioned = normalize(typed)
     participants = tuple(
         User(u) for u in value("participants", "users").get("selected_users") or []
     )

@@ -50,3 +50,15 @@ def test_a_typed_mention_makes_no_owner_and_pings_nobody(app: App) -> None:
     # Shown as the characters typed, escaped for Slack: no real mention.
     assert sent and not any("<@U0BOSS>" in body for body in sent)
     assert any("&lt;\\u2060@U0BOSS&gt;" in body for body in sent)
+
+
+def test_typed_mention_in_the_decide_form_stays_text() -> None:
+    from adapters.slack_payloads import decide_modal_text
+
+    values = {
+        "decision": {"text": {"value": "pay <@U0BOSS> and &lt;@U0CEO&gt; now"}},
+        "participants": {"users": {"selected_users": ["U0BOB"]}},
+    }
+    text, mentioned = decide_modal_text(values)
+    assert mentions(text) == []
+    assert [u.id for u in mentioned] == ["U0BOB"]  # only the picker's people
