@@ -48,6 +48,8 @@ PLATFORM = "discord"
 INTERACTIONS_PATH = "/discord/interactions"
 SIGNATURE_HEADER = "X-Signature-Ed25519"
 TIMESTAMP_HEADER = "X-Signature-Timestamp"
+# A signed request older (or further in the future) than this is a replay: refused.
+MAX_REQUEST_AGE = 300
 
 
 # -- HTTP interactions mode -------------------------------------------------------
@@ -66,6 +68,14 @@ def verify(
     return True
 
 
+def fresh(timestamp: str | None, now: float, max_age: float = MAX_REQUEST_AGE) -> bool:
+    """The signed timestamp (Unix seconds) is within `max_age` of `now`."""
+    try:
+        return abs(now - int(timestamp or "")) <= max_age
+    except ValueError:
+        return False
+
+
 def interactions_handler(service: InteractionService, public_key_hex: str) -> Any:
     try:
         key = VerifyKey(bytes.fromhex(public_key_hex.strip()))
@@ -77,10 +87,12 @@ def interactions_handler(service: InteractionService, public_key_hex: str) -> An
 
     async def handle(request: web.Request) -> web.StreamResponse:
         body = await request.read()
-        if not verify(
-            key, request.headers.get(SIGNATURE_HEADER), request.headers.get(TIMESTAMP_HEADER), body
-        ):
+        timestamp = request.headers.get(TIMESTAMP_HEADER)
+        if not verify(key, request.headers.get(SIGNATURE_HEADER), timestamp, body):
             return web.json_response({"error": "invalid request signature"}, status=401)
+        if not fresh(timestamp, service.core.clock.now().timestamp()):
+            # A replayed request, even correctly signed, is refused.
+            return web.json_response({"error": "stale request timestamp"}, status=401)
         try:
             payload = json.loads(body)
         except ValueError:

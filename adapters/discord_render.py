@@ -9,8 +9,9 @@ own syntax, so they are left as they are.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.kernel.parsing import mentions
@@ -197,12 +198,37 @@ def _pack_embeds(embeds: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]
         yield batch
 
 
+# `[label](url)`: Discord shows only the label. In text users typed (a decision,
+# a milestone) that hides where a link goes, so the brackets are escaped and
+# the URL shows as it is. Accord's own messages use no masked links.
+_MASKED_LINK_RE = re.compile(r"\[([^\[\]\n]*)\]\(")
+
+
+def escape_masked_links(text: str) -> str:
+    """'[bank](https://evil)' -> '\\[bank\\](https://evil)': no hidden destination."""
+    return _MASKED_LINK_RE.sub(lambda m: f"\\[{m.group(1)}\\](", text)
+
+
+def _defanged(reply: Reply) -> Reply:
+    esc = escape_masked_links
+    return replace(
+        reply,
+        text=esc(reply.text),
+        title=esc(reply.title) if reply.title else reply.title,
+        sections=[esc(s) for s in reply.sections],
+        items=[esc(i) for i in reply.items],
+        fields=[replace(f, label=esc(f.label), value=esc(f.value)) for f in reply.fields],
+        footer=esc(reply.footer) if reply.footer else reply.footer,
+    )
+
+
 def render(reply: Reply, *, ping: bool = False) -> list[DiscordMessage]:
     """The Discord messages for one reply, in order; never empty.
 
     `ping` puts the mentioned users in the content (mentions inside embeds do
     not notify anyone): reminders use it so the people concerned are pinged.
     """
+    reply = _defanged(reply)
     ephemeral = reply.visibility is Visibility.EPHEMERAL
     payloads: list[dict[str, Any]] = []
     if _is_plain(reply):

@@ -19,7 +19,7 @@ from aiohttp import web
 from adapters.setup import AdapterSetup
 from bot.kernel.errors import RequestRefused
 from bot.kernel.i18n import Translator
-from bot.kernel.registry import PointIngest
+from bot.kernel.registry import PointIngest, PointTokenKnown
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import sessionmaker
@@ -43,30 +43,45 @@ def _error(status: int, key: str, **params: object) -> web.Response:
 
 class IngestHandler:
     def __init__(
-        self, session_factory: sessionmaker[Session], clock: Clock, ingest: PointIngest
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Clock,
+        ingest: PointIngest,
+        known: PointTokenKnown,
     ) -> None:
         self.session_factory = session_factory
         self.clock = clock
         self.ingest = ingest
+        self.known = known
 
     async def handle(self, request: web.Request) -> web.Response:
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            return _error(401, "kpi.points.bad_token")
+        # Authenticate before reading or parsing anything a stranger sent.
+        if not await asyncio.to_thread(self._known, token):
             return _error(401, "kpi.points.bad_token")
         if request.content_length is not None and request.content_length > MAX_BODY:
             return _error(413, "kpi.points.too_large", limit=MAX_BODY)
-        body = await request.content.read(MAX_BODY + 1)
-        if len(body) > MAX_BODY:
+        body = await read_capped(request, MAX_BODY)
+        if body is None:
             return _error(413, "kpi.points.too_large", limit=MAX_BODY)
         try:
             payload = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
             return _error(400, "kpi.points.bad_json")
+        except RecursionError:
+            return _error(400, "kpi.points.too_deep")
         try:
-            stored = await asyncio.to_thread(self._store, token.strip(), payload)
+            stored = await asyncio.to_thread(self._store, token, payload)
         except RequestRefused as err:
             return _error(err.status, err.key, **err.params)
         return web.json_response(dict(stored))
+
+    def _known(self, token: str) -> bool:
+        with self.session_factory() as session:
+            return self.known(session, token)
 
     def _store(self, token: str, payload: object) -> Mapping[str, int]:
         with self.session_factory() as session:
@@ -79,12 +94,30 @@ class IngestHandler:
             return stored
 
 
+async def read_capped(request: web.Request, cap: int) -> bytes | None:
+    """The whole body, chunked or not, or None as soon as it passes `cap` bytes.
+
+    `StreamReader.read(n)` returns what is buffered so far, not the whole body.
+    """
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await request.content.read(64 * 1024)
+        if not chunk:
+            return b"".join(parts)
+        size += len(chunk)
+        if size > cap:
+            return None
+        parts.append(chunk)
+
+
 def routes(app: Services) -> list[web.RouteDef]:
     """The endpoint, served when a capability registered `registry.point_ingest`."""
-    ingest = app.registry.point_ingest
-    if ingest is None:
+    ingest, known = app.registry.point_ingest, app.registry.point_token_known
+    if ingest is None or known is None:
         return []
-    return [web.post(PATH, IngestHandler(app.session_factory, app.clock, ingest).handle)]
+    handler = IngestHandler(app.session_factory, app.clock, ingest, known)
+    return [web.post(PATH, handler.handle)]
 
 
 def setups(app: Services) -> list[AdapterSetup]:

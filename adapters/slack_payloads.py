@@ -20,6 +20,8 @@ DECIDE_MODAL_ID = "accord_decide"
 LOG_DECISION_SHORTCUT = "accord_log_decision"
 
 _MARKUP_RE = re.compile(r"<([^<>]*)>")
+_TYPED_MARKUP_RE = re.compile(r"&lt;(?=[@#!])")
+_RAW_MARKUP_RE = re.compile(r"<(?=[@#!])")
 
 
 def normalize(raw: str) -> tuple[str, tuple[User, ...]]:
@@ -45,6 +47,10 @@ def normalize(raw: str) -> tuple[str, tuple[User, ...]]:
         return target  # a link: the URL itself
 
     text = _MARKUP_RE.sub(convert, raw or "")
+    # A `<` the user typed arrives as `&lt;`. Followed by `@`, `#` or `!` it would
+    # read as a mention (`<@U0BOSS>` typed by hand): a word joiner (U+2060,
+    # invisible) after it keeps it literal. Only Slack's own markup mentions.
+    text = _TYPED_MARKUP_RE.sub("<\u2060", text)
     text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     return text, tuple(mentioned.values())
 
@@ -136,7 +142,10 @@ def decide_modal_text(values: dict[str, Any]) -> tuple[str, tuple[User, ...]]:
     def value(block: str, action: str) -> Any:
         return (values.get(block) or {}).get(action) or {}
 
-    text, mentioned = normalize(value("decision", "text").get("value") or "")
+    # A plain-text input cannot hold a real mention: whatever looks like one was
+    # typed, so it stays text; the participants come from the users picker.
+    typed = _RAW_MARKUP_RE.sub("&lt;", value("decision", "text").get("value") or "")
+    text, mentioned = normalize(typed)
     participants = tuple(
         User(u) for u in value("participants", "users").get("selected_users") or []
     )

@@ -17,6 +17,7 @@ from pathlib import Path
 from adapters import discord_adapter
 from bot import contract, decisions, health, kpi, matching, planning
 from bot.app import build_app, build_registry
+from bot.kernel import log_hygiene
 from bot.kernel.cli_args import group
 from bot.kernel.config import Settings
 
@@ -34,6 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for noisy in ("alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Tokens and secrets never reach the logs, third-party DEBUG logs included.
+    log_hygiene.install(log_hygiene.configured_secrets(settings))
     if not hasattr(args, "func"):
         parser.print_help()
         return 2

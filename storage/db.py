@@ -8,6 +8,7 @@ SQLITE_BUSY); PostgreSQL is the server for several instances.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,14 +35,33 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith(
+            "file:"
+        ):
+            create_private(Path(parsed.database))
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
     kwargs["pool_pre_ping"] = True
     return create_engine(url, **kwargs)
+
+
+def create_private(path: Path) -> None:
+    """Create the SQLite file (0600) and any missing folder (0700): the owner's only.
+
+    The database holds every partnership's decisions and agreements; SQLite
+    gives its -wal and -shm files the database file's permissions. Existing
+    files and folders are left as the operator set them.
+    """
+    missing = [p for p in [path.parent, *path.parent.parents] if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -7,19 +7,22 @@ Every decision is posted, visibly, in the partnership's shared channel.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TypedDict
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.kernel import csv_safe
 from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.i18n import Translator
+from bot.kernel.limits import check_words
+from bot.kernel.lists import more_line
 from bot.kernel.parsing import fold, mentions, parse_number, split_first, tags
 from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import CommandSpec, Registry
@@ -273,6 +276,16 @@ def recent(
 def search(
     session: Session, tenant: Tenant, partnership: Partnership, words: str, limit: int
 ) -> list[Decision]:
+    query = _search_query(tenant, partnership, words)
+    return list(session.exec(query.order_by(col(Decision.number).desc()).limit(limit)).all())
+
+
+def search_count(session: Session, tenant: Tenant, partnership: Partnership, words: str) -> int:
+    query = _search_query(tenant, partnership, words).subquery()
+    return int(session.exec(select(func.count()).select_from(query)).one())
+
+
+def _search_query(tenant: Tenant, partnership: Partnership, words: str) -> Any:
     query = select(Decision).where(
         Decision.platform == tenant.platform,
         Decision.team_id == tenant.team_id,
@@ -281,7 +294,7 @@ def search(
     for word in fold(words).split():
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(col(Decision.search_text).like(f"%{escaped}%", escape="\\"))
-    return list(session.exec(query.order_by(col(Decision.number).desc()).limit(limit)).all())
+    return query
 
 
 def _superseded_ids(session: Session, decisions: Sequence[Decision]) -> set[int]:
@@ -341,6 +354,7 @@ def _list(ctx: Ctx) -> list[Reply]:
 
 
 def _search(ctx: Ctx, words: str) -> list[Reply]:
+    check_words(words)
     if not words.strip():
         raise UserError("decisions.errors.search_empty")
     rows = search(ctx.session, ctx.tenant, ctx.partnership, words, ctx.limits.search_size)
@@ -348,10 +362,15 @@ def _search(ctx: Ctx, words: str) -> list[Reply]:
         return [
             Reply(text=ctx.t("decisions.search_none", words=words), visibility=Visibility.EPHEMERAL)
         ]
+    items = _summary_items(ctx, rows)
+    if len(rows) == ctx.limits.search_size:
+        total = search_count(ctx.session, ctx.tenant, ctx.partnership, words)
+        if total > len(rows):
+            items.append(more_line(ctx.t, total - len(rows), "`/decisions export`"))
     return [
         Reply(
             title=ctx.t("decisions.search_title", words=words, count=len(rows)),
-            items=_summary_items(ctx, rows),
+            items=items,
             visibility=Visibility.EPHEMERAL,
         )
     ]
@@ -463,7 +482,7 @@ def export(
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+        writer = csv_safe.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for row in data:
             writer.writerow(

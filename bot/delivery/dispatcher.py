@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam, text, tuple_, update
+from sqlalchemy import bindparam, delete, text, tuple_, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
@@ -60,7 +60,7 @@ from bot.kernel import i18n
 from bot.kernel.clock import Clock
 from bot.kernel.registry import BATCH_INFO_KEY, Registry, RenderContext
 from bot.kernel.types import Notifier
-from storage.models import Channel, Notification, Team
+from storage.models import Channel, Notification, ProcessedRequest, Team
 from storage.models.notifications import CANCELLED, CLAIMED, FAILED, PENDING, SENT
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,11 @@ MARK_CHUNK_ROWS = 200
 MARK_CHUNK_SECONDS = 0.05
 # Past this delay a notification is sent marked as late rather than silently.
 LATE_AFTER = timedelta(minutes=5)
+# Delivery receipts (`processed_request`) older than this are purged by `housekeeping`:
+# platforms retry within minutes (Slack 3 times, Discord's token lives 15 minutes).
+RECEIPT_TTL = timedelta(hours=24)
+# At most this many receipts deleted per statement (short write transactions).
+PURGE_CHUNK = 5000
 
 GroupKey = tuple[str, str, str, str, str, datetime]
 
@@ -137,6 +142,7 @@ class Dispatcher:
         """Send everything due now; return what happened."""
         self._contexts = {}
         self.prepare()
+        self.housekeeping()
         total = PassResult()
         while True:
             claimed = self.claim()
@@ -156,6 +162,28 @@ class Dispatcher:
                     session.commit()
             except Exception:  # a broken hook must not stop what is already due
                 log.exception("before_dispatch hook %r failed", hook)
+
+    def housekeeping(self) -> int:
+        """Purge delivery receipts older than `RECEIPT_TTL` (by the injected clock)."""
+        cutoff = self.clock.now() - RECEIPT_TTL
+        table = ProcessedRequest.__table__  # type: ignore[attr-defined]
+        old = select(table.c.id).where(table.c.created_at < cutoff).limit(PURGE_CHUNK)
+        purged = 0
+        try:
+            while True:
+                with self.session_factory() as session:
+                    ids = list(session.execute(old).scalars())
+                    if ids:
+                        session.execute(delete(table).where(table.c.id.in_(ids)))
+                    session.commit()
+                purged += len(ids)
+                if len(ids) < PURGE_CHUNK:
+                    break
+        except Exception:  # housekeeping must never stop what is due
+            log.exception("purging old delivery receipts failed")
+        if purged:
+            log.info("purged %d delivery receipts older than %s", purged, RECEIPT_TTL)
+        return purged
 
     # -- claim ------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from bot.kernel.clock import Clock
 from bot.kernel.context import Ctx, Limits
 from bot.kernel.errors import UserError
 from bot.kernel.help import command_help
+from bot.kernel.limits import COMMAND_MAX_CHARS, check_length
 from bot.kernel.parsing import parse_options
 from bot.kernel.registry import CommandSpec, Registry
 from bot.kernel.tenancy import existing_partnership, load_scope, remember_member
@@ -95,6 +96,8 @@ class Core:
         def run(ctx: Ctx) -> list[Reply]:
             if spec is None:
                 raise UserError("errors.unknown_command", command=f"/{command.name}")
+            # Before any parsing: a huge text must not cost anything (see bot/limits.py).
+            check_length(command.text, COMMAND_MAX_CHARS)
             # `/accord help` is the general help, answered by /accord itself.
             if command.text.strip().lower() in HELP_WORDS and spec.name != "accord":
                 return command_help(ctx, spec)
@@ -228,6 +231,12 @@ class Core:
         if row is None:
             return None
         replies = [Reply.from_json(r) for r in json.loads(row.replies_json or "[]")]
+        for reply in replies:
+            if reply.withheld_files:
+                # Files are not kept for retries: say so rather than answer without them.
+                t = i18n.translator(reply.lang or self.config.default_locale)
+                files = ", ".join(reply.withheld_files)
+                reply.sections.append(t("receipts.file_not_kept", files=files))
         return Outcome(replies, duplicate=True)
 
     def _claim(

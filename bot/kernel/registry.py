@@ -50,6 +50,8 @@ HomeView = Callable[["sessionmaker[Session]", "Tenant", str, str, "datetime | No
 # `POST /kpi/ingest`: (session, bearer token, JSON body, now) -> counts to answer with.
 # Refusals raise `bot.kernel.errors.RequestRefused`; the caller commits or rolls back.
 PointIngest = Callable[["Session", str, object, "datetime"], "Mapping[str, int]"]
+# Whether a bearer token is one the ingest accepts: checked before the body is even read.
+PointTokenKnown = Callable[["Session", str], bool]
 # `session.info` key under which renderers find every row of the batch being dispatched.
 BATCH_INFO_KEY = "dispatch.batch"
 # Adds files to the weekly digest (the plan's timeline picture): same arguments.
@@ -113,6 +115,7 @@ class Registry:
     # Served by adapters that have such a surface (Slack's App Home, the ingest endpoint).
     home_view: HomeView | None = None
     point_ingest: PointIngest | None = None
+    point_token_known: PointTokenKnown | None = None
     # Who speaks for a company changed: confirmations made for it follow.
     representation_lost: list[RepresentationLost] = field(default_factory=list)
     company_joined: list[CompanyJoined] = field(default_factory=list)

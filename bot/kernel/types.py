@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -152,6 +152,9 @@ class Reply:
     lang: str | None = None
     # Strings shown once (a token): masked in the copy the core keeps for retries.
     secrets: list[str] = field(default_factory=list)
+    # Files of the first answer that the kept copy does not hold (`stored_json`):
+    # set on a reply read back for a retried delivery.
+    withheld_files: list[str] = field(default_factory=list)
 
     def plain_text(self) -> str:
         """The whole reply as text, mentions rendered as `@Name (Company)`."""
@@ -188,8 +191,13 @@ class Reply:
     def from_json(cls, raw: str) -> Reply:
         data = json.loads(raw)
 
+        withheld: list[str] = []
+
         def attachment(d: dict[str, Any] | None) -> Attachment | None:
             if d is None:
+                return None
+            if d["content"] is None:  # kept without its bytes (`stored_json`)
+                withheld.append(d["filename"])
                 return None
             return Attachment(**{**d, "content": base64.b64decode(d["content"])})
 
@@ -212,11 +220,25 @@ class Reply:
             mentions=data["mentions"],
             is_error=data["is_error"],
             lang=data.get("lang"),
+            withheld_files=withheld,
         )
 
     def stored_json(self) -> str:
-        """`to_json` with every secret masked: what may be kept in the database."""
-        raw = self.to_json()
+        """What may be kept in the database: secrets masked, files without their bytes.
+
+        Replies are kept for retried deliveries only (a day); an export or a chart
+        read back from here has its name but not its content (`withheld_files`).
+        """
+        kept = replace(
+            self,
+            image=replace(self.image, content=b"") if self.image else None,
+            attachments=[replace(a, content=b"") for a in self.attachments],
+        )
+        data = json.loads(kept.to_json())
+        for attachment in [data["image"], *data["attachments"]]:
+            if attachment is not None:
+                attachment["content"] = None
+        raw = json.dumps(data, ensure_ascii=False)
         for secret in self.secrets:
             raw = raw.replace(secret, _mask(secret))
         return raw

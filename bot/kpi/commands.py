@@ -35,6 +35,7 @@ from bot.kpi.points import (
     party_names,
     require_metric,
     store_points,
+    token_owner,
 )
 from bot.kpi.stats import (
     MetricFigures,
@@ -74,6 +75,7 @@ def register(registry: Registry) -> None:
     digest.register(registry)
     registry.add_suggester("kpi", "text", suggest_metrics)
     registry.point_ingest = ingest_counts
+    registry.point_token_known = lambda session, token: token_owner(session, token) is not None
 
 
 def ingest_counts(session: Session, token: str, payload: object, now: datetime) -> dict[str, int]:

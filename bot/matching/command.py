@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
+from bot.kernel.limits import MATCH_MAX_CHARS, check_length
 from bot.kernel.parsing import fold, split_first
 from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import CommandSpec, Registry
@@ -145,6 +146,7 @@ def match(ctx: Ctx, cache: IndexCache, weights: Weights) -> list[Reply]:
     sub, rest = split_first(ctx.text)
     if sub in ("profile", "profil"):
         return profile_command(ctx, rest)
+    check_length(ctx.text, MATCH_MAX_CHARS, "limits.search_too_long")
     top = ctx.options.get("top", DEFAULT_TOP)
     assert isinstance(top, int)
     if not 1 <= top <= MAX_TOP:

@@ -25,6 +25,7 @@ from sqlalchemy import text as sql_text
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
+from bot.kernel import csv_safe
 from bot.kernel.i18n import Translator
 from bot.kernel.parsing import fold
 from bot.kernel.types import Tenant
@@ -394,7 +395,8 @@ def _csv_items(text: str, parsed: Parsed) -> Iterator[tuple[int, Mapping[str, An
         line = reader.line_num + 1
         if not any((v or "").strip() for k, v in row.items() if k is not None):
             continue
-        yield start, row
+        # What Accord's own export neutralised (`'=…`) reads back as it was.
+        yield start, {k: csv_safe.unescape(v) if isinstance(v, str) else v for k, v in row.items()}
 
 
 def _json_items(text: str, parsed: Parsed) -> Iterator[tuple[int, object]]:
@@ -709,7 +711,7 @@ def export_text(profiles: Sequence[Profile], fmt: str) -> str:
     if fmt == "json":
         return json.dumps([to_mapping(p) for p in profiles], ensure_ascii=False, indent=2) + "\n"
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_safe.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for p in profiles:
         writer.writerow(

@@ -17,12 +17,23 @@ from bot.decisions import announce, record_decision
 from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.i18n import Translator
+from bot.kernel.lists import capped
 from bot.kernel.parsing import fold, mentions, parse_number, split_first
 from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import CommandSpec, DigestWeek, Registry, RenderContext
 from bot.kernel.types import Attachment, Button, Reply, ReplyField, Tenant, Visibility
 from bot.planning import reminders
-from bot.planning.dates import Due, format_offset, local_today, parse_due
+from bot.planning.dates import (
+    DATE_MAX_CHARS,
+    DATE_MAX_PARSER_CALLS,
+    DATE_MAX_WORDS,
+    Due,
+    format_offset,
+    local_today,
+    needs_parser,
+    parse_due,
+    starts_like_a_date,
+)
 from storage.counters import next_number
 from storage.models import Milestone, MilestoneMove, Partnership
 from storage.models.planning import CANCELLED, DONE, TODO
@@ -383,7 +394,7 @@ def _title_and_due(ctx: Ctx, rest: str) -> tuple[str, Due, list[str]]:
     if len(words) < 2:
         raise UserError("plan.errors.add_usage")
     refusal: UserError | None = None
-    for cut in range(1, len(words)):
+    for cut in _date_cuts(words):
         try:
             due = _due(ctx, " ".join(words[cut:]))
         except UserError as err:
@@ -396,6 +407,22 @@ def _title_and_due(ctx: Ctx, rest: str) -> tuple[str, Due, list[str]]:
         return " ".join(words[:cut]), due, owners
     assert refusal is not None
     raise refusal
+
+
+def _date_cuts(words: Sequence[str]) -> list[int]:
+    """Where the date of `/plan add` may begin, in the order to try; linear in the text.
+
+    Only the last `DATE_MAX_WORDS` words can be a date (never every suffix of a
+    long text). Tails read without dateparser (D-14, ISO) are always tried;
+    at most `DATE_MAX_PARSER_CALLS` tails go to dateparser: first those that
+    start like a date ("next friday", "le 14 mars"), longest first, then the rest.
+    """
+    cuts = range(max(1, len(words) - DATE_MAX_WORDS), len(words))
+    cheap = [c for c in cuts if not needs_parser(" ".join(words[c:]))]
+    costly = [c for c in cuts if c not in cheap and len(" ".join(words[c:])) <= DATE_MAX_CHARS]
+    costly.sort(key=lambda c: not starts_like_a_date(words[c]))  # stable: longest first
+    last = [len(words) - 1] if len(words) - 1 not in cheap + costly else []
+    return sorted(cheap) + costly[:DATE_MAX_PARSER_CALLS] + last
 
 
 def add(ctx: Ctx, rest: str) -> list[Reply]:
@@ -727,9 +754,8 @@ def digest_section(
     for label, group in (("plan.digest.overdue", overdue), ("plan.digest.next_week", upcoming)):
         if group:
             lines.append(t(label, count=len(group)))
-            lines.extend(
-                "• "
-                + t(
+            group_lines = [
+                t(
                     "plan.digest.item",
                     number=m.number,
                     title=m.title,
@@ -737,5 +763,6 @@ def digest_section(
                     owners=" ".join(f"<@{o}>" for o in m.owners),
                 )
                 for m in group
-            )
+            ]
+            lines.extend("• " + line for line in capped(group_lines, t, "`/plan export`"))
     return ["\n".join(lines)]

@@ -32,6 +32,39 @@ _FR_NEXT_RE = re.compile(rf"\b({_FR_WEEKDAYS})\s+prochain\b", re.IGNORECASE)
 _FR_HOUR_RE = re.compile(r"\b(\d{1,2})\s*h\s*(\d{2})?\b", re.IGNORECASE)
 # Further than this is a typo, not a plan.
 MAX_YEARS_AHEAD = 5
+# The longest due date a person types ("le vendredi 14 mars 2027 à 14h30" is 33
+# characters, 6 words). Longer text is refused before any parsing, and `/plan add`
+# looks for the date only among the last `DATE_MAX_WORDS` words: reading a date
+# costs at most `DATE_MAX_WORDS` parser calls on at most `DATE_MAX_CHARS`
+# characters, whatever the length of the command (linear, not quadratic).
+DATE_MAX_CHARS = 64
+DATE_MAX_WORDS = 8
+# At most this many dateparser calls per command (each ~1-15 ms on at most
+# DATE_MAX_CHARS characters): the 50 ms bound of any command's date reading.
+DATE_MAX_PARSER_CALLS = 3
+
+_MONTHS = (
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec "
+    "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre "
+    "janv fevr avr juil"
+)
+_WEEKDAYS = (
+    "monday tuesday wednesday thursday friday saturday sunday "
+    "mon tue tues wed thu thur thurs fri sat sun "
+    "lundi mardi mercredi jeudi vendredi samedi dimanche"
+)
+_UNITS = (
+    "day days week weeks month months year years fortnight "
+    "jour jours semaine semaines mois an ans annee annees quinzaine "
+    "today tomorrow tonight aujourd'hui aujourd’hui demain apres-demain"
+)
+_NAMES = frozenset(f"{_MONTHS} {_WEEKDAYS}".split())
+# A natural date names a month, a weekday, a unit or has a number in it.
+_ANCHORS = frozenset(f"{_MONTHS} {_WEEKDAYS} {_UNITS}".split())
+# Words a date typically starts with: tried first when looking for where it begins.
+_LEADS = "next this the on in le la ce cette dans au prochain prochaine"
+_STARTS = _ANCHORS | frozenset(_LEADS.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +108,8 @@ def parse_due(
     raw = " ".join(text.split())
     if not raw:
         raise UserError("plan.errors.date_missing")
+    if len(raw) > DATE_MAX_CHARS:
+        raise UserError("plan.errors.date_too_long", limit=DATE_MAX_CHARS)
     offset = relative_offset(raw)
     if offset is not None:
         if launch is None:
@@ -92,6 +127,58 @@ def parse_due(
     return _natural(raw, now=now, tz=tz, day_first=day_first)
 
 
+def _fold_word(word: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", word.lower().strip(".,;:!?"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def plausible(raw: str) -> bool:
+    """Cheap test before dateparser: could `raw` be one natural date?
+
+    At most one time of day, three words with digits and two month or weekday
+    names, no word twice, and a number, a month, a weekday or a unit somewhere:
+    "13:00 13:00", "next friday next friday" or "lorem ipsum" are refused
+    without calling the (slow) parser.
+    """
+    words = raw.split()
+    if len(raw) > DATE_MAX_CHARS or len(words) > DATE_MAX_WORDS:
+        return False
+    if len(_TIME_RE.findall(raw)) > 1:
+        return False
+    digit_words = sum(1 for w in words if any(c.isdigit() for c in w))
+    if digit_words > 3:
+        return False
+    folded = [_fold_word(w) for w in words if not any(c.isdigit() for c in w)]
+    if len(set(folded)) < len(folded):  # a date never repeats a word
+        return False
+    names = sum(1 for w in folded if w in _NAMES)
+    if names > 2:  # "friday 14 march" at most
+        return False
+    return digit_words > 0 or any(w in _ANCHORS for w in folded)
+
+
+def needs_parser(raw: str) -> bool:
+    """True when `parse_due(raw)` would call dateparser (the costly part)."""
+    raw = " ".join(raw.split())
+    if not raw or relative_offset(raw) is not None or _ISO_RE.match(raw) is not None:
+        return False
+    return plausible(raw) and not _NOT_A_DATE.match(raw)
+
+
+def starts_like_a_date(raw: str) -> bool:
+    head = raw.split(maxsplit=1)[0] if raw.strip() else ""
+    return head[:1].isdigit() or _fold_word(head) in _STARTS
+
+
+def _parse_natural(text: str, settings: dict[str, object]) -> datetime | None:
+    """The one place that calls dateparser (tests count the calls here)."""
+    import dateparser  # slow to import: only when someone types a natural date
+
+    return dateparser.parse(text, languages=LANGUAGES, settings=settings)  # type: ignore[arg-type]
+
+
 def _natural(raw: str, *, now: datetime, tz: ZoneInfo, day_first: bool = False) -> Due:
     numeric = _NUMERIC_RE.search(raw)
     if numeric is not None and not day_first:
@@ -105,17 +192,14 @@ def _natural(raw: str, *, now: datetime, tz: ZoneInfo, day_first: bool = False) 
                 day_first=f"{y:04d}-{b:02d}-{a:02d}",
                 month_first=f"{y:04d}-{a:02d}-{b:02d}",
             )
-    if _NOT_A_DATE.match(raw):
+    if _NOT_A_DATE.match(raw) or not plausible(raw):
         raise UserError("plan.errors.bad_date", date=raw)
-    import dateparser  # slow to import: only when someone types a natural date
-
     local_now = now.astimezone(tz).replace(tzinfo=None)
     text = _FR_NEXT_RE.sub(lambda m: m.group(1), raw)
     text = _FR_HOUR_RE.sub(lambda m: f"{m.group(1)}:{m.group(2) or '00'}", text)
-    parsed = dateparser.parse(
+    parsed = _parse_natural(
         text,
-        languages=LANGUAGES,
-        settings={
+        {
             "PREFER_DATES_FROM": "future",
             "RELATIVE_BASE": local_now,
             "RETURN_AS_TIMEZONE_AWARE": False,

@@ -25,6 +25,7 @@ from datetime import datetime, time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.kernel import csv_safe
 from bot.kernel.cli_args import app_command, group, tenant_args
 from bot.kernel.errors import UserError
 from bot.kernel.i18n import Translator, translator
@@ -54,7 +55,7 @@ def export(
     if fmt == "ics":
         return to_ics(rows, partnership, tz, now)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
+    writer = csv_safe.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for m in rows:
         writer.writerow(
@@ -156,7 +157,11 @@ def read_csv(
     planned: list[Planned] = []
     errors: list[str] = []
     for line_no, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+        row = {
+            (k or "").strip().lower(): csv_safe.unescape((v or "").strip())
+            for k, v in raw.items()
+            if k
+        }
         if not any(row.values()):
             continue
         try:

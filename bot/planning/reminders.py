@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.i18n import Translator
+from bot.kernel.lists import LIST_MAX, capped
 from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import BATCH_INFO_KEY, Registry, RenderContext
 from bot.kernel.types import Button, ButtonStyle, Reply, Tenant, Visibility
@@ -438,12 +439,14 @@ def render(session: Session, rows: list[Notification], rctx: RenderContext) -> R
     overdue = any(m.due_date < today for m in live)
     reply = Reply(
         title=t("plan.ping.title_overdue" if overdue else "plan.ping.title", count=len(live)),
-        items=items,
+        items=capped(items, t, "`/plan`"),
         buttons=buttons,
         footer=t("plan.ping.footer"),
     )
     names = cache.names.get(live[0].partnership_id, {})
-    reply.mentions = {o: names.get(o, o) for m in live for o in m.owners}
+    # Only the people of the lines shown are pinged.
+    shown = live[: LIST_MAX - 1] if len(live) > LIST_MAX else live
+    reply.mentions = {o: names.get(o, o) for m in shown for o in m.owners}
     return reply
 
 

@@ -8,6 +8,7 @@ from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.help import command_help
 from bot.kernel.i18n import SUPPORTED, Translator
+from bot.kernel.limits import TIMEZONE_MAX_CHARS, check_length
 from bot.kernel.parsing import split_first
 from bot.kernel.permissions import Permission, describe, require, standing_of
 from bot.kernel.registry import CommandSpec, Registry
@@ -110,6 +111,7 @@ def set_language(ctx: Ctx, arg: str) -> list[Reply]:
 
 def set_timezone(ctx: Ctx, arg: str) -> list[Reply]:
     name = arg.strip()
+    check_length(name, TIMEZONE_MAX_CHARS, "accord.errors.tz_too_long")
     try:
         if not name:
             raise ValueError

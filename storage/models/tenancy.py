@@ -144,6 +144,8 @@ class ProcessedRequest(SQLModel, table=True):
 
     Inserted in the same transaction as the work, before it, so that a retry
     landing on another instance waits on the unique index and then sees it.
+    Kept `RECEIPT_TTL` (a day: platforms retry within minutes), then purged by
+    the dispatcher's housekeeping; replies are kept without file bytes.
     """
 
     __tablename__ = "processed_request"
@@ -157,4 +159,4 @@ class ProcessedRequest(SQLModel, table=True):
     idempotency_key: str = Field(max_length=200)
     name: str = Field(max_length=64)
     replies_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    created_at: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
