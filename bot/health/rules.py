@@ -409,7 +409,9 @@ def decisions(f: DecisionFacts, th: Thresholds) -> Finding:
         checks.append(_Check(RISK, Say("decisions.parties_unknown", values), Say("fix.party_add")))
     else:
         silent = [p for p in f.parties if p not in counts]
-        if len(counts) <= 1:
+        if not counts:  # every author is in no named company
+            checks.append(_Check(RISK, Say("decisions.no_company", values), Say("fix.party_add")))
+        elif len(counts) == 1:
             checks.append(
                 _Check(
                     RISK,

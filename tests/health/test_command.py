@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
+from adapters import discord_render, slack_render
 from adapters.console import ConsoleAdapter
 from bot import home
 from bot.app import App
 from bot.cli import main
+from bot.health import commands, rules
 from bot.kernel.config import Settings
+from bot.kernel.i18n import Translator
 from bot.kernel.registry import RenderContext
 from bot.kernel.types import Tenant
 from bot.kpi.digest import preview
 from storage.models import Partnership
 from tests.conftest import say
 from tests.contract.helpers import PARTIES
+from tests.discord.test_render import assert_within_limits
 
 SINS_EN = ("Partner choice", "Agreement", "Plan", "Decisions", "Tracking")
 SINS_FR = ("Choix du partenaire", "Accord", "Planning", "Décisions", "Suivi")
@@ -157,3 +162,28 @@ def test_cli_text_and_json(
 def test_cli_unknown_channel(env: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["health", "--channel", "nowhere"]) == 2
     assert "no partnership in channel nowhere" in capsys.readouterr().err
+
+
+def test_slack_and_discord_show_five_rows() -> None:
+    """Rendered natively: a header and one block (Slack) or paragraph (Discord) per sin."""
+    facts = rules.Facts(
+        partner=rules.PartnerFacts(False, [], [], []),
+        agreement=rules.AgreementFacts(None, 8, 0, "parties", [], [], [], [], None, None),
+        plan=rules.PlanFacts(None, [], []),
+        decisions=rules.DecisionFacts([], [], None, []),
+        tracking=rules.TrackingFacts([], None),
+    )
+    found = rules.check(facts, datetime(2026, 3, 2, tzinfo=UTC), date(2026, 3, 2))
+    for lang in ("en", "fr"):
+        reply = commands.reply(Translator(lang), found)
+        [message] = slack_render.render(reply)
+        blocks = message.blocks
+        assert blocks[0]["type"] == "header"
+        rows = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+        # The summary, then one row per sin: its state, evidence, command and rule.
+        assert len(rows) == 6 and all(row.startswith("❌ *") for row in rows[1:])
+        [discord] = discord_render.render(reply)
+        assert_within_limits(discord.payload)
+        [embed] = discord.payload["embeds"]
+        paragraphs = embed["description"].split("\n\n")
+        assert len(paragraphs) == 6 and all(p.startswith("❌ *") for p in paragraphs[1:])

@@ -119,3 +119,12 @@ def test_five_findings_in_the_order_of_the_sins() -> None:
     assert [f.sin for f in found] == list(rules.SINS)
     assert {f.state for f in found} == {rules.EXPOSED}
     assert [f.icon for f in found] == ["❌"] * 5
+
+
+def test_decisions_by_people_in_no_company() -> None:
+    recent = [rules.DecisionFact(1, None, NOW)]
+    facts = rules.DecisionFacts(["Acme", "Beta"], recent, recent[0], [])
+    finding = rules.decisions(facts, TH)
+    assert finding.state == rules.RISK
+    assert [e.key for e in finding.evidence] == ["decisions.no_company"]
+    assert finding.fix == rules.Say("fix.party_add")

@@ -119,7 +119,7 @@ def test_french(app: App, console: ConsoleAdapter) -> None:
     assert reply.title == "Le rétroplanning en frise · jalons : 1"
     text = reply.plain_text()
     assert "En retard (1) :" in text
-    assert "#1 Page d’accueil (Beta), prévu le 25/02/2026, 5 jour(s) de retard" in text
+    assert "n° 1 Page d’accueil (Beta), prévu le 25/02/2026, 5 jour(s) de retard" in text
     assert "Jour J : 01/04/2026, dans 30 jour(s)." in text
     assert reply.image is not None
     png_size(reply.image.content)
