@@ -350,7 +350,6 @@ class SlackAdapter:
             user_id,
             self._lang(profile[1]),
             self.app.clock.now(),
-            self.app.registry,
         )
         blocks: list[dict[str, Any]] = []
         for reply in replies:

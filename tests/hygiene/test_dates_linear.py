@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from bot.app import App
 from bot.kernel.limits import COMMAND_MAX_CHARS
-from bot.planning import _date_cuts, dates
+from bot.planning import dates
+from bot.planning.commands import _date_cuts
 from bot.planning.dates import DATE_MAX_CHARS, DATE_MAX_PARSER_CALLS, DATE_MAX_WORDS
 from tests.hygiene.helpers import one_text, run
 

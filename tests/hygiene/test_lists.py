@@ -9,7 +9,7 @@ from bot.kernel.clock import FixedClock
 from bot.kernel.i18n import Translator
 from bot.kernel.lists import LIST_MAX, capped, more_line
 from tests.hygiene.helpers import run
-from tests.plan.helpers import Recorder, dispatcher
+from tests.planning.helpers import Recorder, dispatcher
 
 
 def test_plural_and_cap() -> None:
