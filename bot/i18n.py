@@ -3,6 +3,15 @@
 Each capability keeps its strings in `bot/locales/<capability>.<lang>.toml`
 so capabilities stay self-contained; keys are namespaced by capability
 (`decisions.recorded`). Values are `str.format` templates with named fields.
+
+A message whose wording depends on a number is a table of the language's
+plural forms (Babel's CLDR rules), chosen by the `count` parameter:
+
+    imported = { one = "{count} milestone imported.", other = "{count} milestones imported." }
+
+`zero` may be added for a wording of its own when the count is 0 ("No milestone").
+French messages get French typography when loaded (`bot.typography`): a no-break
+space before `: ; ! ?` and inside « », one apostrophe (’), elision before a vowel.
 """
 
 from __future__ import annotations
@@ -10,9 +19,15 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from string import Formatter
+from typing import TypeAlias
+
+from babel import Locale
+
+from bot import typography
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 SUPPORTED = ("en", "fr")
@@ -27,27 +42,77 @@ def normalize_locale(value: str | None) -> str | None:
     return lang if lang in SUPPORTED else None
 
 
-def _flatten(prefix: str, data: Mapping[str, object], out: dict[str, str]) -> None:
+# CLDR plural categories; a catalog table holding only these (and `other`) is one message.
+PLURAL_CATEGORIES = frozenset({"zero", "one", "two", "few", "many", "other"})
+# A message: a template, or plural category -> template.
+Message: TypeAlias = "str | Mapping[str, str]"
+
+
+def is_plural(value: object) -> bool:
+    return (
+        isinstance(value, Mapping)
+        and "other" in value
+        and set(value) <= PLURAL_CATEGORIES
+        and all(isinstance(v, str) for v in value.values())
+    )
+
+
+def _flatten(prefix: str, data: Mapping[str, object], out: dict[str, Message], lang: str) -> None:
     for key, value in data.items():
         full = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, Mapping):
-            _flatten(full, value, out)
+        if is_plural(value):
+            assert isinstance(value, Mapping)
+            out[full] = {k: typography.prepare(str(v), lang) for k, v in value.items()}
+        elif isinstance(value, Mapping):
+            _flatten(full, value, out, lang)
         else:
-            out[full] = str(value)
+            out[full] = typography.prepare(str(value), lang)
 
 
 @cache
-def catalog(lang: str) -> Mapping[str, str]:
+def catalog(lang: str) -> Mapping[str, Message]:
     """Every message of a language, from all capability files."""
-    messages: dict[str, str] = {}
+    messages: dict[str, Message] = {}
     for path in sorted(LOCALES_DIR.glob(f"*.{lang}.toml")):
         with path.open("rb") as fh:
-            _flatten("", tomllib.load(fh), messages)
+            _flatten("", tomllib.load(fh), messages, lang)
     return messages
 
 
-def placeholders(template: str) -> set[str]:
-    return {name for _, name, _, _ in Formatter().parse(template) if name}
+def forms(message: Message) -> list[str]:
+    """Every template of a message (one, or one per plural form)."""
+    return [message] if isinstance(message, str) else list(message.values())
+
+
+def placeholders(message: Message) -> set[str]:
+    return {
+        name
+        for template in forms(message)
+        for _, name, _, _ in Formatter().parse(template)
+        if name
+    }
+
+
+@cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang)
+
+
+def plural_form(lang: str, count: object) -> str:
+    """The CLDR category of `count` in `lang`: 'one', 'other'..."""
+    if not isinstance(count, int | float | Decimal) or isinstance(count, bool):
+        return "other"
+    return str(_locale(lang).plural_form(abs(count)))
+
+
+def choose(message: Message, lang: str, params: Mapping[str, object]) -> str:
+    """The template to use for these params (plural form by `count`)."""
+    if isinstance(message, str):
+        return message
+    count = params.get("count")
+    if count == 0 and "zero" in message:
+        return message["zero"]
+    return message.get(plural_form(lang, count)) or message["other"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +120,17 @@ class Translator:
     lang: str
 
     def __call__(self, key: str, **params: object) -> str:
-        template = catalog(self.lang).get(key) or catalog(DEFAULT).get(key)
-        if template is None:
+        lang = self.lang if key in catalog(self.lang) else DEFAULT
+        message = catalog(lang).get(key)
+        if message is None:
             # A missing key is a bug, but the user should still see something.
             return key
-        return template.format(**params)
+        template = choose(message, lang, params)
+        if isinstance(params.get("count"), int | float | Decimal):
+            from bot.formatting import number
+
+            params = {**params, "count": number(params["count"], lang)}  # type: ignore[arg-type]
+        return typography.render(template, lang, params)
 
     def has(self, key: str) -> bool:
         return key in catalog(self.lang) or key in catalog(DEFAULT)
