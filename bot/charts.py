@@ -13,6 +13,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot import formatting
 from bot.i18n import Translator
 
 WIDTH_PX = 800
@@ -42,7 +43,7 @@ def render(series: Sequence[Series], t: Translator) -> bytes:
     # digest's chart needs it (every other `accord` command starts faster).
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator, PercentFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     shown = list(series)[:MAX_LINES]
     figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
@@ -55,21 +56,26 @@ def render(series: Sequence[Series], t: Translator) -> bytes:
         ratios = [v / s.target if s.target > 0 else 0.0 for v in s.cumulative]
         top = max(top, *ratios) if ratios else top
         last = s.cumulative[-1] if s.cumulative else 0.0
-        unit = f" {s.unit}" if s.unit else ""
         ax.plot(
             positions,
             ratios,
             color=color,
             marker="o",
             linewidth=2,
-            label=f"{s.name}: {last:,.0f} / {s.target:,.0f}{unit}".replace(",", " "),
+            label=t(
+                "kpi.chart.legend",
+                metric=s.name,
+                total=formatting.amount(last, s.unit, t.lang),
+                target=formatting.amount(s.target, s.unit, t.lang),
+            ),
         )
     ax.axhline(
         1.0, color="#d62728", linestyle="--", linewidth=1.5, label=t("kpi.digest.chart_target")
     )
     ax.set_xticks(positions, labels)
     ax.yaxis.set_major_locator(MaxNLocator(5))
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    # '100 %' in French, '100%' in English: the same formatting as the text.
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: formatting.percent(y, t.lang)))
     ax.set_ylim(0, top * 1.1)
     ax.tick_params(labelsize=8)
     ax.grid(axis="y", alpha=0.3)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot import formatting
 from bot.i18n import Translator
 from bot.registry import Registry
 from bot.types import Tenant, User
@@ -57,7 +58,7 @@ class Ctx:
         return when.astimezone(self.tz)
 
     def format_datetime(self, when: datetime) -> str:
-        return self.local(when).strftime(self.t("format.datetime"))
+        return formatting.moment(self.local(when), self.lang)
 
     def format_date(self, when: datetime) -> str:
-        return self.local(when).strftime(self.t("format.date"))
+        return formatting.day(self.local(when).date(), self.lang)

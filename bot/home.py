@@ -12,9 +12,10 @@ from datetime import datetime
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
+from bot import formatting
 from bot.decisions import recent
 from bot.i18n import Translator
-from bot.kpi_stats import format_number, progress, totals
+from bot.kpi_stats import progress, totals
 from bot.planning import milestones
 from bot.types import Reply, Tenant
 from storage.models import Decision, Milestone, Partnership, PartyMember
@@ -98,7 +99,7 @@ def _partnership(
                 "home.deadline",
                 number=m.number,
                 title=m.title,
-                date=m.due_date.strftime(t("format.date")),
+                date=formatting.day(m.due_date, t.lang),
                 owners=", ".join(f"<@{o}>" for o in m.owners) or "—",
             )
             for m in deadlines
@@ -111,9 +112,9 @@ def _partnership(
                 t(
                     "home.metric",
                     metric=f.metric.name,
-                    total=format_number(f.cumulative),
-                    target=format_number(f.metric.target),
-                    percent=round(progress(f.cumulative, f.metric.target) * 100),
+                    total=formatting.amount(f.cumulative, f.metric.unit, t.lang),
+                    target=formatting.amount(f.metric.target, f.metric.unit, t.lang),
+                    percent=formatting.percent(progress(f.cumulative, f.metric.target), t.lang),
                 )
                 for f in metrics
             ]

@@ -15,7 +15,7 @@ import dateparser
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot import digest, vanity
+from bot import digest, formatting, vanity
 from bot.context import Ctx
 from bot.errors import UserError
 from bot.kpi_points import (
@@ -24,7 +24,6 @@ from bot.kpi_points import (
     clean_label,
     hash_token,
     new_token,
-    parse_amount,
     party_names,
     require_metric,
     store_points,
@@ -32,13 +31,13 @@ from bot.kpi_points import (
 from bot.kpi_stats import (
     MetricFigures,
     Trend,
-    format_number,
     objectives_and_metrics,
     progress,
     progress_bar,
     totals,
     trend,
 )
+from bot.numbers import NotANumber, read_number
 from bot.parsing import fold, split_first
 from bot.partnerships import party_of
 from bot.registry import CommandSpec, Registry
@@ -237,7 +236,7 @@ def add_metric(ctx: Ctx, rest: str) -> list[Reply]:
     after = parts[at + 1 :]
     if not after:
         raise UserError("kpi.errors.metric_usage")
-    target, unit = _target_and_unit(after[0])
+    target, unit = _target_and_unit(after[0], ctx.lang)
     after = after[1:]
     if target is None or target <= 0:
         raise UserError("kpi.errors.bad_target", value=parts[at + 1])
@@ -303,7 +302,7 @@ def add_metric(ctx: Ctx, rest: str) -> list[Reply]:
             "kpi.metric_added",
             metric=metric.name,
             objective=objective.name,
-            target=_amount(metric.target, metric.unit),
+            target=_amount(metric.target, metric.unit, ctx.lang),
             by=ctx.t("kpi.by_date", date=_day(ctx, target_date)) if target_date else "",
         ),
         footer=ctx.t("kpi.metric_next", metric=metric.name),
@@ -336,15 +335,27 @@ def metric_name_taken(ctx: Ctx, name: str) -> bool:
     return bool(count)
 
 
-def _target_and_unit(token: str) -> tuple[float | None, str]:
-    """'500' -> (500, ''); '5000€' -> (5000, '€'); '10k' -> (10000, '')."""
+def _target_and_unit(token: str, lang: str) -> tuple[float | None, str]:
+    """'500' -> (500, ''); '20,000€' -> (20000, '€'); '15%' -> (15, '%'); '10k' -> (10000, '').
+
+    Read by `bot.numbers` like every figure; an ambiguous one raises `AmbiguousNumber`.
+    """
     raw = unquote(token)
-    match = re.match(r"^([+-]?[\d\s.,']+[kKmM]?)(?![\w])(.*)$", raw) or re.match(
-        r"^([+-]?[\d\s.,']+)(.*)$", raw
+    try:
+        number = read_number(raw, lang)
+        return float(number.value), number.unit
+    except NotANumber:
+        pass
+    # A unit glued to the number: '500leads'.
+    match = re.match(r"^([+-]?[\d\s.,'\u00a0\u202f]+[kKmM]?)(?![\w])(.*)$", raw) or re.match(
+        r"^([+-]?[\d\s.,'\u00a0\u202f]+)(.*)$", raw
     )
     if match is None:
         return None, ""
-    return parse_amount(match.group(1)), match.group(2).strip()[:32]
+    try:
+        return float(read_number(match.group(1), lang).value), match.group(2).strip()[:32]
+    except NotANumber:
+        return None, ""
 
 
 # -- logging values ------------------------------------------------------------------
@@ -355,9 +366,10 @@ def log_value(ctx: Ctx, rest: str) -> list[Reply]:
     if len(parts) < 2:
         raise UserError("kpi.errors.log_usage")
     metric = require_metric(ctx.session, ctx.partnership, unquote(parts[0]))
-    value = parse_amount(unquote(parts[1]))
-    if value is None:
-        raise UserError("kpi.errors.bad_value", value=parts[1])
+    try:
+        value = float(read_number(unquote(parts[1]), ctx.lang).value)
+    except NotANumber as exc:
+        raise UserError("kpi.errors.bad_value", value=parts[1]) from exc
     partner: str | None = None
     channel: str | None = None
     date_words: list[str] = []
@@ -402,7 +414,7 @@ def log_value(ctx: Ctx, rest: str) -> list[Reply]:
         Reply(
             text=ctx.t(
                 "kpi.logged",
-                value=_amount(value, metric.unit),
+                value=_amount(value, metric.unit, ctx.lang),
                 metric=metric.name,
                 date=ctx.format_date(at),
                 partner=partner or ctx.t("kpi.unattributed"),
@@ -410,9 +422,9 @@ def log_value(ctx: Ctx, rest: str) -> list[Reply]:
             ),
             footer=ctx.t(
                 "kpi.logged_total",
-                total=_amount(figures.cumulative, metric.unit),
-                target=_amount(metric.target, metric.unit),
-                percent=round(progress(figures.cumulative, metric.target) * 100),
+                total=_amount(figures.cumulative, metric.unit, ctx.lang),
+                target=_amount(metric.target, metric.unit, ctx.lang),
+                percent=formatting.percent(progress(figures.cumulative, metric.target), ctx.lang),
             ),
         )
     ]
@@ -454,7 +466,7 @@ def metric_line(ctx: Ctx, f: MetricFigures) -> str:
     ratio = progress(total, m.target)
     status = t(
         f"kpi.trend.{tr.status}",
-        projected=_amount(round(tr.projected or 0), m.unit),
+        projected=_amount(round(tr.projected or 0), m.unit, ctx.lang),
         date=_day(ctx, m.target_date),
     )
     label = t("kpi.vanity.label") if m.vanity else ""
@@ -462,22 +474,22 @@ def metric_line(ctx: Ctx, f: MetricFigures) -> str:
         "kpi.metric_line",
         metric=m.name,
         vanity=label,
-        total=_amount(total, m.unit),
-        target=_amount(m.target, m.unit),
+        total=_amount(total, m.unit, ctx.lang),
+        target=_amount(m.target, m.unit, ctx.lang),
         bar=progress_bar(ratio),
-        percent=round(ratio * 100),
+        percent=formatting.percent(ratio, ctx.lang),
         trend=status,
     )
 
 
-def _amount(value: float, unit: str) -> str:
-    return f"{format_number(value)} {unit}".strip()
+def _amount(value: float, unit: str, lang: str) -> str:
+    return formatting.amount(value, unit, lang)
 
 
 def _day(ctx: Ctx, day: date | None) -> str:
     if day is None:
         return ""
-    return day.strftime(ctx.t("format.date"))
+    return formatting.day(day, ctx.lang)
 
 
 # -- ingest token ------------------------------------------------------------------

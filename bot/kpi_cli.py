@@ -79,7 +79,13 @@ def cmd_import_kpi(args: argparse.Namespace, settings: Settings) -> int:
             partnership = partnership_for(session, tenant, channel, now)
             try:
                 result = import_csv(
-                    session, partnership, text, tz, now, default_source=f"csv:{args.file.name}"[:64]
+                    session,
+                    partnership,
+                    text,
+                    tz,
+                    now,
+                    default_source=f"csv:{args.file.name}"[:64],
+                    lang=lang,
                 )
             except ImportFailed as failed:
                 session.rollback()

@@ -146,7 +146,9 @@ def _readings(body: str, lang: str | None) -> list[Decimal]:
         head, _, tail = spaced.rpartition(decimal_mark)
         if decimal_mark in head or " " in spaced or not tail.isdigit():
             return []
-        return [Decimal(f"{head.replace(group_mark, '')}.{tail}")] if _grouped(head, group_mark) else []
+        if not _grouped(head, group_mark):
+            return []
+        return [Decimal(f"{head.replace(group_mark, '')}.{tail}")]
     mark = marks[0]
     if len(marks) > 1:  # 1,000,000 or 1.000.000: grouping only
         return [Decimal(spaced.replace(mark, ""))] if _grouped(spaced, mark) else []
@@ -167,11 +169,13 @@ def _readings(body: str, lang: str | None) -> list[Decimal]:
     return [as_grouped, as_decimal]
 
 
-def read_number(raw: str, lang: str | None) -> Number:
+def read_number(raw: str, lang: str | None, *, whole: bool = False) -> Number:
     """What the user meant by `raw` in a channel speaking `lang`.
 
-    Raises `NotANumber`, or `AmbiguousNumber` carrying both readings formatted
-    for `lang` (so the user can retype the one they meant).
+    `whole`: the value counts things (an audience), so a fractional reading is
+    not plausible (`1.500` is then 1500 whatever the language).
+    Raises `NotANumber`, or `AmbiguousNumber` carrying both readings written
+    so that neither can be misread (`1500` or `1,5`), for the user to retype.
     """
     text = raw.strip()
     text, currency, percent = _strip_symbols(text)
@@ -188,20 +192,23 @@ def read_number(raw: str, lang: str | None) -> Number:
     if not readings:
         raise NotANumber(raw.strip())
     values = [(-v if negative else v) * multiplier for v in readings]
+    if whole:
+        values = [v for v in values if v == v.to_integral()] or values
     if len(values) > 1:
-        from bot.formatting import number as format_number
-
-        shown = lang or "en"
         raise AmbiguousNumber(
-            raw.strip(),
-            format_number(values[0], shown),
-            format_number(values[1], shown),
-            (values[0], values[1]),
+            raw.strip(), _plain(values[0], lang), _plain(values[1], lang), (values[0], values[1])
         )
     value = values[0]
     if value == value.to_integral():
         value = value.quantize(Decimal(1))
     return Number(value=value, currency=currency, percent=percent)
+
+
+def _plain(value: Decimal, lang: str | None) -> str:
+    """Without grouping, so it reads one way only: '1500', '1,5' (fr), '1.5' (en)."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, format="0.##########", locale=lang or "en")
 
 
 def read_amount(raw: str, lang: str | None) -> Decimal:

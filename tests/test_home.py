@@ -30,7 +30,7 @@ def test_overview_shows_decisions_deadlines_and_metrics(app: App, console: Conso
     assert "#1 · we launch on 1 April #launch" in decisions
     assert "#1 Landing page · 2026-03-18 · <@alice>" in deadlines
     assert "Press kit" not in deadlines  # done
-    assert "leads: 125 / 500 (25 %)" in metrics
+    assert "leads: 125 / 500 (25%)" in metrics
 
 
 def test_overview_of_a_newcomer_in_french(app: App) -> None:
