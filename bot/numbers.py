@@ -172,8 +172,8 @@ def _readings(body: str, lang: str | None) -> list[Decimal]:
 def read_number(raw: str, lang: str | None, *, whole: bool = False) -> Number:
     """What the user meant by `raw` in a channel speaking `lang`.
 
-    `whole`: the value counts things (an audience), so a fractional reading is
-    not plausible (`1.500` is then 1500 whatever the language).
+    `whole`: the value counts things (an audience), so a decimal reading of
+    `1.500` or `120,000` is not plausible: they are 1500 and 120000.
     Raises `NotANumber`, or `AmbiguousNumber` carrying both readings written
     so that neither can be misread (`1500` or `1,5`), for the user to retype.
     """
@@ -192,8 +192,8 @@ def read_number(raw: str, lang: str | None, *, whole: bool = False) -> Number:
     if not readings:
         raise NotANumber(raw.strip())
     values = [(-v if negative else v) * multiplier for v in readings]
-    if whole:
-        values = [v for v in values if v == v.to_integral()] or values
+    if whole and len(values) > 1:
+        values = values[:1]  # a count has no decimals: the grouping reading
     if len(values) > 1:
         raise AmbiguousNumber(
             raw.strip(), _plain(values[0], lang), _plain(values[1], lang), (values[0], values[1])
