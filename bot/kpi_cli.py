@@ -91,11 +91,12 @@ def cmd_import_kpi(args: argparse.Namespace, settings: Settings) -> int:
                 session.rollback()
                 for error in failed.errors:
                     print(f"{args.file}: {t(error.key, **error.params)}", file=sys.stderr)
-                print(f"nothing imported: {len(failed.errors)} bad line(s)", file=sys.stderr)
+                print(t("kpi.import.failed", count=len(failed.errors)), file=sys.stderr)
                 return 1
             session.commit()
         print(
-            f"imported {result.stored} point(s), {result.duplicates} already there", file=sys.stderr
+            t("kpi.import.done", count=result.stored, duplicates=result.duplicates),
+            file=sys.stderr,
         )
         return 0
     finally:

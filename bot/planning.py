@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from bot import reminders
+from bot import formatting, reminders
 from bot.context import Ctx
 from bot.dates import Due, format_offset, local_today, parse_due
 from bot.decisions import announce, record_decision
@@ -396,7 +396,8 @@ def add(ctx: Ctx, rest: str) -> list[Reply]:
                 number=m.number,
                 title=m.title,
                 date=date_label(ctx.t, m, ctx.partnership.launch_date),
-                owners=" ".join(f"<@{o}>" for o in m.owners),
+                owners=formatting.items([f"<@{o}>" for o in m.owners], ctx.lang),
+                count=len(m.owners),
             ),
             target_channel=ctx.target_channel,
         )

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot import formatting
 from bot.context import Ctx
 from bot.errors import UserError
 from bot.matching import profiles as store
@@ -274,7 +275,10 @@ def _note(ctx: Ctx, note: Note) -> str:
     if "channels" in params:
         params["channels"] = ", ".join(
             ctx.t(
-                "matching.reason.channel_sizes", channel=c, theirs=_size(theirs), ours=_size(ours)
+                "matching.reason.channel_sizes",
+                channel=c,
+                theirs=_size(theirs, ctx.lang),
+                ours=_size(ours, ctx.lang),
             )
             for c, theirs, ours in params["channels"]  # type: ignore[attr-defined]
         )
@@ -284,19 +288,15 @@ def _note(ctx: Ctx, note: Note) -> str:
             for c in params["criteria"]  # type: ignore[attr-defined]
         )
     if "audience" in params:
-        params["audience"] = _size(int(params["audience"]))  # type: ignore[call-overload]
+        params["audience"] = _size(int(params["audience"]), ctx.lang)  # type: ignore[call-overload]
     return ctx.t(f"matching.{note.key}", **params)
 
 
-def _size(value: int) -> str:
-    """12,000 -> '12k'; 2,500,000 -> '2.5M'; 0 -> '?'."""
+def _size(value: int, lang: str) -> str:
+    """12,000 -> '12K' / '12 k'; 2,500,000 -> '2.5M' / '2,5 M'; 0 -> '?'."""
     if value <= 0:
         return "?"
-    if value >= 1_000_000:
-        return f"{value / 1_000_000:.1f}".rstrip("0").rstrip(".") + "M"
-    if value >= 1_000:
-        return f"{value / 1_000:.1f}".rstrip("0").rstrip(".") + "k"
-    return str(value)
+    return formatting.compact(value, lang)
 
 
 # -- /match profile -------------------------------------------------------------
@@ -362,7 +362,7 @@ def profile_card(ctx: Ctx, p: Profile) -> Reply:
     add("sectors", p.sectors)
     add("audience", p.audience)
     add("geography", p.geography)
-    add("channels", [f"{k} {_size(v)}" for k, v in p.channels.items()])
+    add("channels", [f"{k} {_size(v, ctx.lang)}" for k, v in p.channels.items()])
     add("resources", p.resources)
     add("needs", p.needs)
     add("culture", p.culture)

@@ -139,7 +139,7 @@ def test_cli_import_export_demo(
     assert "2 created, 0 updated, 0 invalid rows skipped." in capsys.readouterr().err
     assert main(["import", "partners", str(bad), "--team", "t1", "--lang", "fr"]) == 1
     err = capsys.readouterr().err
-    assert "ligne 3 : le nom manque." in err and "rien n'a été importé" in err
+    assert "ligne 3\u00a0: le nom manque." in err and "rien n’a été importé" in err
     assert main(["import", "partners", str(bad), "--team", "t1", "--skip-invalid"]) == 0
     assert "1 created, 0 updated, 1 invalid rows skipped." in capsys.readouterr().err
 
