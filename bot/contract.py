@@ -38,6 +38,7 @@ from bot.parsing import fold, split_first
 from bot.partnerships import party_of
 from bot.registry import CommandSpec, Registry
 from bot.types import Attachment, Reply, Visibility
+from bot.words import Words
 from storage.models import Contract, ContractTemplateTerm, ContractTerm, Partnership, Party
 from storage.models.contract import AWAITING, CONFIRMED, DRAFT, ENDED, SIGNED
 from storage.upsert import get_or_create
@@ -48,17 +49,42 @@ DECISION_EXCERPT = 600
 LABEL_MAX_CHARS = 200
 _LINK_RE = re.compile(r"^<?(https?://\S+?)(?:\|[^>]*)?>?$")
 
-SUBCOMMANDS: dict[str, tuple[str, ...]] = {
-    "show": ("", "show", "voir", "afficher", "status", "statut", "checklist"),
-    "set": ("set", "definir", "remplir", "ecrire", "fill"),
-    "recap": ("recap", "recapitulatif", "resume", "summary"),
-    "confirm": ("confirm", "confirmer", "valider", "ok"),
-    "sign": ("sign", "signer", "signed", "signe"),
-    "end": ("end", "fin", "terminer", "cloturer", "close"),
-    "date": ("date", "renewal", "renouvellement", "echeance", "end-date", "until"),
-    "template": ("template", "modele", "gabarit"),
-    "export": ("export", "exporter"),
-}
+# The words of /contract in both languages (French first: the form French help shows).
+SUBCOMMANDS = Words(
+    {
+        "show": ("voir", "afficher", "statut"),
+        "set": ("définir", "remplir", "écrire"),
+        "recap": ("récap", "récapitulatif", "résumé"),
+        "confirm": ("confirmer", "valider"),
+        "sign": ("signer", "signé"),
+        "end": ("fin", "terminer", "clôturer"),
+        "date": ("échéance", "renouvellement", "date"),
+        "template": ("modèle", "gabarit"),
+        "export": ("exporter",),
+    },
+    extra={
+        "show": ("", "status", "checklist"),
+        "set": ("fill",),
+        "recap": ("summary",),
+        "confirm": ("ok",),
+        "sign": ("signed",),
+        "end": ("close",),
+        "date": ("renewal", "end-date", "until"),
+    },
+)
+
+
+# `/contract modèle ajouter|retirer|réinitialiser`, `/contract échéance aucune`.
+TEMPLATE_WORDS = Words(
+    {
+        "show": ("voir", "liste"),
+        "add": ("ajouter",),
+        "remove": ("retirer", "supprimer"),
+        "reset": ("réinitialiser", "défaut"),
+        "off": ("aucune", "aucun"),
+    },
+    extra={"show": ("", "list"), "remove": ("delete",), "reset": ("default",), "off": ("none",)},
+)
 
 
 def register(registry: Registry) -> None:
@@ -68,6 +94,7 @@ def register(registry: Registry) -> None:
             handler=contract,
             summary_key="contract.summary",
             usage_key="contract.usage",
+            words=(SUBCOMMANDS, TEMPLATE_WORDS),
         )
     )
     registry.add_action(reminders.CONFIRM_ACTION, confirm_button)
@@ -88,9 +115,9 @@ def contract(ctx: Ctx) -> list[Reply]:
         "template": lambda: template(ctx, rest),
         "export": lambda: export(ctx, rest),
     }
-    for name, words in SUBCOMMANDS.items():
-        if sub in words:
-            return handlers[name]()
+    name = SUBCOMMANDS.resolve(sub)
+    if name is not None:
+        return handlers[name]()
     raise UserError("contract.errors.unknown_subcommand", sub=sub)
 
 
@@ -536,7 +563,7 @@ def set_end_date(ctx: Ctx, rest: str) -> list[Reply]:
     contract_row, _ = ensure_contract(ctx)
     if contract_row.status == ENDED:
         raise UserError("contract.errors.locked", status=_status(ctx, ENDED))
-    if fold(rest.strip()) in ("off", "none", "aucune", "aucun"):
+    if TEMPLATE_WORDS.means(rest, "off"):
         contract_row.end_date = None
         ctx.session.add(contract_row)
         reminders.schedule_renewal(
@@ -574,14 +601,14 @@ def set_end_date(ctx: Ctx, rest: str) -> list[Reply]:
 
 def template(ctx: Ctx, rest: str) -> list[Reply]:
     sub, arg = split_first(rest)
-    sub = fold(sub)
-    if sub in ("", "show", "voir", "list", "liste"):
+    word = TEMPLATE_WORDS.resolve(sub)
+    if word == "show":
         return _template_show(ctx)
-    if sub in ("add", "ajouter"):
+    if word == "add":
         return _template_add(ctx, arg)
-    if sub in ("remove", "retirer", "supprimer", "delete"):
+    if word == "remove":
         return _template_remove(ctx, arg)
-    if sub in ("reset", "reinitialiser", "defaut", "default"):
+    if word == "reset":
         for row in template_rows(ctx.session, ctx.tenant):
             ctx.session.delete(row)
         ctx.session.flush()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -115,9 +116,40 @@ def choose(message: Message, lang: str, params: Mapping[str, object]) -> str:
     return message.get(plural_form(lang, count)) or message["other"]
 
 
+def examples(today: date, lang: str) -> dict[str, str]:
+    """Dates for help and error examples, computed from today so they never lie in the past.
+
+    `{example_…}` placeholders of any message are filled from these unless given.
+    """
+    from bot import formatting
+
+    soon = today + timedelta(days=18)  # a milestone
+    launch = today + timedelta(days=30)  # a launch, a decision's date
+    later = today + timedelta(days=40)
+    target_month = (today.month + 2) % 12 + 1
+    target = date(today.year + (today.month + 3 > 12), target_month, 1) - timedelta(days=1)
+    target = max(target, today + timedelta(days=45))
+    renewal = date(today.year + 1, today.month, 1)
+    past = today - timedelta(days=1)
+    return {
+        "example_soon": soon.isoformat(),
+        "example_soon_day": formatting.day_month(soon, lang),
+        "example_launch": launch.isoformat(),
+        "example_launch_day": formatting.day_month(launch, lang),
+        "example_later": later.isoformat(),
+        "example_target_day": formatting.day_month(target, lang),
+        "example_renewal": formatting.day(renewal, lang),
+        "example_past": past.isoformat(),
+        "example_past_day": formatting.day_month(past, lang),
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Translator:
     lang: str
+    # The channel's today: example dates in help and errors are computed from it
+    # (the system's date when not given, e.g. for operator commands).
+    today: date | None = None
 
     def __call__(self, key: str, **params: object) -> str:
         lang = self.lang if key in catalog(self.lang) else DEFAULT
@@ -130,6 +162,9 @@ class Translator:
             from bot.formatting import number
 
             params = {**params, "count": number(params["count"], lang)}  # type: ignore[arg-type]
+        if "{example_" in template:
+            day = self.today or datetime.now(UTC).date()
+            params = {**examples(day, lang), **params}
         return typography.render(template, lang, params)
 
     def has(self, key: str) -> bool:

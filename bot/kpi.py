@@ -42,6 +42,7 @@ from bot.parsing import fold, split_first
 from bot.partnerships import party_of
 from bot.registry import CommandSpec, Registry
 from bot.types import Reply, Tenant, Visibility
+from bot.words import Words, option_aliases
 from storage.models import Partnership
 from storage.models.kpi import KpiToken, Metric, Objective
 
@@ -51,8 +52,31 @@ MAX_METRIC_CHARS = 64
 # A quoted phrase (straight or curly quotes), optionally after `name:`, or a word.
 _TOKEN_RE = re.compile(r'(?:[\w\-]+:)?"[^"]*"|(?:[\w\-]+:)?“[^”]*”|(?:[\w\-]+:)?«[^»]*»|\S+')
 _METRIC_NAME_RE = re.compile(r"^[^\s\"“”«»:]{1,64}$")
+# The words of /kpi in both languages (French first: the form French help shows).
+SUBCOMMANDS = Words(
+    {
+        "": ("",),
+        "objective": ("objectif",),
+        "metric": ("métrique", "indicateur"),
+        "log": ("noter", "saisir"),
+        "token": ("jeton",),
+    },
+    extra={"": ("list", "liste", "status", "statut"), "log": ("add", "ajouter")},
+)
+ARGUMENT_WORDS = Words(
+    {
+        "target": ("cible",),
+        "by": ("d'ici", "d’ici", "avant", "pour", "le", "au"),
+        "partner": ("partenaire",),
+        "channel": ("canal",),
+        "rotate": ("renouveler", "nouveau"),
+        "show": ("voir",),
+    },
+    extra={"by": ("before",), "partner": ("p",), "channel": ("c",), "rotate": ("renew", "new")},
+)
+OPTION_ALIASES = option_aliases({"keep-vanity": ("garder-vanite",)})
 TARGET_WORDS = {"target", "cible", "objectif"}
-BY_WORDS = {"by", "before", "d'ici", "d’ici", "avant", "pour", "le", "au"}
+BY_WORDS = {fold(w) for w in ("by", "before", *ARGUMENT_WORDS.table["by"])}
 PARTNER_KEYS = {"partner", "partenaire", "p"}
 CHANNEL_KEYS = {"channel", "canal", "c"}
 
@@ -64,14 +88,15 @@ def register(registry: Registry) -> None:
             handler=kpi,
             summary_key="kpi.summary",
             usage_key="kpi.usage",
-            options={"keep-vanity": "flag", "garder-vanite": "flag"},
+            options={"keep-vanity": "flag"},
+            option_aliases=OPTION_ALIASES,
+            words=(SUBCOMMANDS, ARGUMENT_WORDS),
         )
     )
     digest.register(registry)
     registry.add_suggester("kpi", "text", suggest_metrics)
 
 
-_LOG_WORDS = ("log", "add", "noter", "ajouter", "saisir")
 
 
 def suggest_metrics(
@@ -79,7 +104,7 @@ def suggest_metrics(
 ) -> list[tuple[str, str | int]]:
     """`/kpi log le…`: the partnership's metrics."""
     head, _, rest = current.strip().partition(" ")
-    if head.lower() not in _LOG_WORDS:
+    if SUBCOMMANDS.resolve(head) != "log":
         return []
     typed = fold(rest)
     names = [
@@ -93,15 +118,16 @@ def suggest_metrics(
 
 def kpi(ctx: Ctx) -> list[Reply]:
     sub, rest = split_first(ctx.text)
-    if sub in ("", "list", "liste", "status", "statut"):
+    name = SUBCOMMANDS.resolve(sub)
+    if name == "":
         return overview(ctx)
-    if sub in ("objective", "objectif"):
+    if name == "objective":
         return add_objective(ctx, rest)
-    if sub in ("metric", "metrique", "métrique", "indicateur"):
+    if name == "metric":
         return add_metric(ctx, rest)
-    if sub in ("log", "add", "noter", "ajouter", "saisir"):
+    if name == "log":
         return log_value(ctx, rest)
-    if sub in ("token", "jeton"):
+    if name == "token":
         return token(ctx, rest)
     raise UserError("kpi.errors.unknown_subcommand", sub=sub)
 
@@ -271,7 +297,7 @@ def add_metric(ctx: Ctx, rest: str) -> list[Reply]:
         )
     if metric_name_taken(ctx, metric_name):
         raise UserError("kpi.errors.metric_exists", name=metric_name)
-    keep = bool(ctx.options.get("keep-vanity") or ctx.options.get("garder-vanite"))
+    keep = bool(ctx.options.get("keep-vanity"))
     match = vanity.detect(metric_name)
     if match is not None and not keep:
         raise UserError(
@@ -511,9 +537,10 @@ def token(ctx: Ctx, rest: str) -> list[Reply]:
             KpiToken.channel_id == ctx.shared_channel_id,
         )
     ).first()
-    if sub not in ("", "show", "voir", "rotate", "renew", "renouveler", "nouveau", "new"):
+    word = ARGUMENT_WORDS.resolve(sub) if sub else "show"
+    if word not in ("show", "rotate"):
         raise UserError("kpi.errors.token_usage")
-    if row is not None and sub in ("", "show", "voir"):
+    if row is not None and word == "show":
         return [
             Reply(
                 text=ctx.t(

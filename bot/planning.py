@@ -22,6 +22,7 @@ from bot.i18n import Translator
 from bot.parsing import fold, mentions, parse_number, split_first
 from bot.registry import CommandSpec, DigestWeek, Registry, RenderContext
 from bot.types import Attachment, Reply, ReplyField, Tenant, Visibility
+from bot.words import Words
 from storage.counters import next_number
 from storage.models import Milestone, Partnership
 from storage.models.planning import CANCELLED, DONE, TODO
@@ -64,6 +65,25 @@ _SUBCOMMANDS = {
 }
 
 
+# The same words as a table for help and the French-wording check (bot/words.py).
+SUBCOMMANDS = Words.from_lookup(
+    _SUBCOMMANDS,
+    french={
+        "timeline": "liste",
+        "launch": "lancement",
+        "add": "ajouter",
+        "done": "fait",
+        "cancel": "annuler",
+        "show": "voir",
+        "move": "déplacer",
+        "reminders": "rappels",
+        "snooze": "reporter",
+        "export": "exporter",
+    },
+    english=("list",),
+)
+
+
 def register(registry: Registry) -> None:
     registry.add_command(
         CommandSpec(
@@ -72,6 +92,7 @@ def register(registry: Registry) -> None:
             summary_key="plan.summary",
             usage_key="plan.usage",
             options={"notes": "str"},
+            words=(SUBCOMMANDS,),
         )
     )
     registry.add_action("plan.done", done_action)

@@ -12,8 +12,37 @@ from bot.parsing import mentions, split_first
 from bot.partnerships import add_party, ensure_channel, parties
 from bot.registry import CommandSpec, Registry
 from bot.types import Reply, User, Visibility
+from bot.words import Words
 
 _CHANNEL_RE = re.compile(r"^<#([A-Za-z0-9_.\-]+)(?:\|[^>]*)?>$|^#?([A-Za-z0-9_.\-]+)$")
+
+
+# The words of /accord in both languages (French first: the form French help shows).
+# `/accord digest|bilan` and `/accord reminders|rappels` belong to their capabilities.
+SUBCOMMANDS = Words(
+    {
+        "": ("",),
+        "help": ("aide",),
+        "lang": ("langue",),
+        "tz": ("fuseau",),
+        "channel": ("canal", "salon"),
+        "party": ("entreprise", "partie"),
+        "digest": ("bilan",),
+        "reminders": ("rappels",),
+    },
+    extra={
+        "": ("status", "statut"),
+        "lang": ("language",),
+        "tz": ("timezone",),
+        "party": ("company",),
+    },
+)
+PARTY_WORDS = Words({"": ("",), "add": ("ajouter",), "list": ("liste",)})
+# Words for "off" in `/accord channel off`, `/accord digest pause`...
+SWITCH_WORDS = Words(
+    {"off": ("aucun", "désactiver"), "pause": ("pause", "suspendre"), "resume": ("reprendre",)},
+    extra={"off": ("none", "unlink")},
+)
 
 
 def register(registry: Registry) -> None:
@@ -23,23 +52,25 @@ def register(registry: Registry) -> None:
             handler=accord,
             summary_key="help.summary.accord",
             usage_key="help.usage.accord",
+            words=(SUBCOMMANDS, PARTY_WORDS, SWITCH_WORDS),
         )
     )
 
 
 def accord(ctx: Ctx) -> list[Reply]:
     sub, rest = split_first(ctx.text)
-    if sub in ("", "status", "statut"):
+    name = SUBCOMMANDS.resolve(sub)
+    if name == "":
         return status(ctx)
-    if sub in ("help", "aide"):
+    if name == "help":
         return help_reply(ctx, rest)
-    if sub in ("lang", "langue", "language"):
+    if name == "lang":
         return set_language(ctx, rest)
-    if sub in ("tz", "timezone", "fuseau"):
+    if name == "tz":
         return set_timezone(ctx, rest)
-    if sub in ("channel", "canal", "salon"):
+    if name == "channel":
         return link_channel(ctx, rest)
-    if sub in ("party", "partie", "company", "entreprise"):
+    if name == "party":
         return party(ctx, rest)
     if (extra := ctx.registry.accord_subcommands.get(sub)) is not None:
         return extra(ctx, rest)
@@ -133,7 +164,7 @@ def set_timezone(ctx: Ctx, arg: str) -> list[Reply]:
 
 def link_channel(ctx: Ctx, arg: str) -> list[Reply]:
     arg = arg.strip()
-    if arg.lower() in ("off", "none", "aucun", "unlink"):
+    if SWITCH_WORDS.means(arg, "off"):
         ctx.channel.shared_channel_id = None
         ctx.session.add(ctx.channel)
         return [Reply(text=ctx.t("accord.unlinked"), visibility=Visibility.EPHEMERAL)]
@@ -159,9 +190,9 @@ def link_channel(ctx: Ctx, arg: str) -> list[Reply]:
 
 def party(ctx: Ctx, arg: str) -> list[Reply]:
     sub, rest = split_first(arg)
-    if sub in ("", "list", "liste"):
+    if PARTY_WORDS.resolve(sub) in ("", "list"):
         return status(ctx)
-    if sub not in ("add", "ajouter"):
+    if PARTY_WORDS.resolve(sub) != "add":
         raise UserError("accord.errors.party_usage")
     user_ids = mentions(rest)
     name = re.sub(r"<@[^>]+>", "", rest).strip().strip('"').strip()

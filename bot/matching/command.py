@@ -24,6 +24,7 @@ from bot.matching.weights import Weights
 from bot.parsing import fold, split_first
 from bot.registry import CommandSpec, Registry
 from bot.types import Button, ButtonStyle, Reply, ReplyField, Tenant, Visibility
+from bot.words import Words, option_aliases
 from storage.models import PartnerProfile, Partnership
 
 DEFAULT_TOP = 5
@@ -79,6 +80,16 @@ PARTNER_OPTIONS = {
 }
 
 
+# The words of /match and /partner in both languages (French first: what French help shows).
+MATCH_WORDS = Words(
+    {"profile": ("profil",), "show": ("voir", "afficher"), "set": ("modifier", "définir")},
+    extra={"set": ("edit",)},
+)
+PARTNER_WORDS = Words(
+    {"": ("",), "add": ("ajouter",), "show": ("voir", "afficher"), "list": ("liste",)}
+)
+
+
 def register(registry: Registry, *, weights: Weights | None = None) -> None:
     cache = IndexCache()
     chosen = weights or Weights()
@@ -96,6 +107,10 @@ def register(registry: Registry, *, weights: Weights | None = None) -> None:
             summary_key="matching.summary.match",
             usage_key="matching.usage.match",
             options={"sector": "str", "geo": "str", "min-audience": "int", "top": "int"},
+            option_aliases=option_aliases(
+                {"sector": ("secteur",), "geo": ("zone",), "min-audience": ("audience-min",)}
+            ),
+            words=(MATCH_WORDS,),
         )
     )
     registry.add_command(
@@ -105,6 +120,20 @@ def register(registry: Registry, *, weights: Weights | None = None) -> None:
             summary_key="matching.summary.partner",
             usage_key="matching.usage.partner",
             options=PARTNER_OPTIONS,  # type: ignore[arg-type]
+            option_aliases=option_aliases(
+                {
+                    "sector": ("secteur",),
+                    "sectors": ("secteurs",),
+                    "geography": ("zone", "géographie"),
+                    "channels": ("canaux",),
+                    "resources": ("ressources",),
+                    "needs": ("besoins",),
+                    "objectives": ("objectifs",),
+                    "role": ("rôle", "fonction"),
+                    "website": ("site",),
+                }
+            ),
+            words=(PARTNER_WORDS,),
         )
     )
     registry.add_action(DEMO_ACTION, demo_action)
@@ -143,7 +172,7 @@ def _private(reply: Reply) -> Reply:
 
 def match(ctx: Ctx, cache: IndexCache, weights: Weights) -> list[Reply]:
     sub, rest = split_first(ctx.text)
-    if sub in ("profile", "profil"):
+    if MATCH_WORDS.means(sub, "profile"):
         return profile_command(ctx, rest)
     top = ctx.options.get("top", DEFAULT_TOP)
     assert isinstance(top, int)
@@ -304,7 +333,7 @@ def _size(value: int, lang: str) -> str:
 
 def profile_command(ctx: Ctx, text: str) -> list[Reply]:
     sub, rest = split_first(text)
-    if sub in ("", "show", "voir", "afficher"):
+    if sub == "" or MATCH_WORDS.means(sub, "show"):
         row = store.own_profile(ctx.session, ctx.tenant)
         if row is None:
             return [_private(Reply(text=ctx.t("matching.profile.none")))]
@@ -313,7 +342,7 @@ def profile_command(ctx: Ctx, text: str) -> list[Reply]:
         card.title = ctx.t("matching.profile.title", name=row.name)
         card.footer = ctx.t("matching.profile.footer")
         return [card]
-    if sub in ("set", "edit", "définir", "definir", "modifier"):
+    if MATCH_WORDS.means(sub, "set"):
         return _profile_set(ctx, rest)
     raise UserError("matching.errors.unknown_profile_subcommand", sub=sub)
 
@@ -380,15 +409,11 @@ def partner(ctx: Ctx) -> list[Reply]:
     sub, rest = split_first(ctx.text)
     actions: dict[str, Callable[[Ctx, str], list[Reply]]] = {
         "add": _partner_add,
-        "ajouter": _partner_add,
         "show": _partner_show,
-        "voir": _partner_show,
-        "afficher": _partner_show,
         "list": _partner_list,
-        "liste": _partner_list,
         "": _partner_list,
     }
-    action = actions.get(sub)
+    action = actions.get(PARTNER_WORDS.resolve(sub) or "?")
     if action is None:
         raise UserError("matching.errors.unknown_partner_subcommand", sub=sub)
     return action(ctx, rest)
