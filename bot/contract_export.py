@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from bot import formatting
 from bot.config import Settings
 from bot.contract_terms import SIGNATURE, ContractState, find_contract, load_state
 from bot.i18n import Translator, translator
@@ -64,7 +65,7 @@ def build_document(
     names = display_names(session, tenant, ids)
 
     def local(when: datetime) -> str:
-        return when.astimezone(zone).strftime(t("format.datetime"))
+        return formatting.moment(when.astimezone(zone), t.lang)
 
     parties = [
         t(
@@ -130,7 +131,7 @@ def _facts(state: ContractState, t: Translator) -> list[str]:
     if contract.signed_link:
         facts.append(t("contract.export.signed", link=contract.signed_link))
     if contract.end_date:
-        day = contract.end_date.strftime(t("format.date"))
+        day = formatting.day(contract.end_date, t.lang)
         facts.append(t("contract.export.end_date", date=day))
     return facts
 

@@ -25,7 +25,7 @@ def test_overview_shows_decisions_deadlines_and_metrics(app: App, console: Conso
     title, partnership = home.overview(
         app.session_factory, Tenant("console", "acme-beta"), "alice", "en", app.clock.now()
     )
-    assert title.text == "You take part in 1 partnership(s)."
+    assert title.text == "You take part in 1 partnership."
     decisions, deadlines, metrics = partnership.sections
     assert "#1 · we launch on 1 April #launch" in decisions
     assert "#1 Landing page · 2026-03-18 · <@alice>" in deadlines
