@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from bot.errors import UserError
+from bot.i18n import translator
 from bot.numbers import AmbiguousNumber, NotANumber, read_number
 from bot.parsing import fold
 from storage.models.kpi import KpiPoint, KpiToken, Metric
@@ -350,7 +351,7 @@ def parse_csv(
     errors: list[LineError] = []
     for row in reader:
         line = reader.line_num
-        where = f"line {line}"
+        where = translator(lang)("kpi.points.where.line", line=line)
         try:
             if None in row:  # more cells than columns
                 raise PointError(400, "kpi.points.extra_cells", where=where)
