@@ -156,7 +156,7 @@ def complete_state(ctx: Ctx, contract_row: Contract) -> ContractState:
     if state.missing:
         raise UserError(
             "contract.errors.recap_missing",
-            terms=", ".join(f"{d.title(ctx.t)} (`{d.key}`)" for d in state.missing),
+            terms=", ".join(f"{d.title(ctx.t)} (`{d.word(ctx.lang)}`)" for d in state.missing),
         )
     return state
 
@@ -300,10 +300,11 @@ def set_term(ctx: Ctx, rest: str) -> list[Reply]:
     _require_open(ctx, contract_row)
     state = state_of(ctx, contract_row)
     if not raw_key:
-        raise UserError("contract.errors.set_usage", terms=_keys(state.checklist))
+        raise UserError("contract.errors.set_usage", terms=_keys(state.checklist, ctx.lang))
     definition = resolve(state.checklist, raw_key)
     if definition is None:
-        raise UserError("contract.errors.unknown_term", term=raw_key, terms=_keys(state.checklist))
+        terms = _keys(state.checklist, ctx.lang)
+        raise UserError("contract.errors.unknown_term", term=raw_key, terms=terms)
     if definition.key == SIGNATURE:
         raise UserError("contract.errors.use_sign")
     text = text.strip()
@@ -355,8 +356,8 @@ def set_term(ctx: Ctx, rest: str) -> list[Reply]:
     return replies
 
 
-def _keys(terms: list[TermDef]) -> str:
-    return ", ".join(d.key for d in terms if d.key != SIGNATURE)
+def _keys(terms: list[TermDef], lang: str = "en") -> str:
+    return ", ".join(d.word(lang) for d in terms if d.key != SIGNATURE)
 
 
 # -- /contract recap and confirm -------------------------------------------------------------
@@ -621,7 +622,7 @@ def _template_show(ctx: Ctx) -> list[Reply]:
     for d in checklist(ctx.session, ctx.tenant):
         also = ", ".join(d.aliases[:4])
         items.append(
-            ctx.t("contract.template_item", name=d.key, title=d.title(ctx.t))
+            ctx.t("contract.template_item", name=d.word(ctx.lang), title=d.title(ctx.t))
             + (ctx.t("contract.template_aliases", aliases=also) if also else "")
         )
     return [
@@ -685,7 +686,7 @@ def _template_remove(ctx: Ctx, arg: str) -> list[Reply]:
     definition = resolve(checklist(ctx.session, ctx.tenant), arg.strip()) if arg.strip() else None
     if definition is None:
         raise UserError("contract.errors.unknown_term", term=arg.strip() or "—",
-                        terms=_keys(checklist(ctx.session, ctx.tenant)))
+                        terms=_keys(checklist(ctx.session, ctx.tenant), ctx.lang))
     for row in _materialize(ctx):
         if row.key == definition.key:
             ctx.session.delete(row)
