@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
+from typing import TypeAlias
 
 from babel import Locale
 from babel.dates import format_date as _babel_date
@@ -26,7 +27,7 @@ from babel.numbers import (
 
 from bot.numbers import _currency_words
 
-Numeric = int | float | Decimal
+Numeric: TypeAlias = int | float | Decimal
 
 # Dates stay short and unambiguous in chat: ISO in English, day first in French.
 DATE_PATTERNS = {"en": "yyyy-MM-dd", "fr": "dd/MM/yyyy"}
@@ -58,7 +59,7 @@ def percent(ratio: Numeric, lang: str | None, *, digits: int = 0) -> str:
 
 def compact(value: Numeric, lang: str | None, *, digits: int = 1) -> str:
     """2100 -> '2.1K' / '2,1 k'; below a thousand, the plain number."""
-    if abs(value) < 1000:
+    if Decimal(str(value)).copy_abs() < 1000:
         return number(value, lang, digits=digits)
     return format_compact_decimal(value, locale=_lang(lang), fraction_digits=digits)
 
@@ -92,7 +93,7 @@ def amount(value: Numeric, unit: str, lang: str | None) -> str:
 def signed(value: Numeric, lang: str | None, unit: str = "") -> str:
     """+12 / −3 (a true minus sign), with the unit."""
     sign = "+" if value > 0 else "−" if value < 0 else ""
-    return sign + amount(abs(value), unit, lang)
+    return sign + amount(Decimal(str(value)).copy_abs(), unit, lang)
 
 
 def day(value: date | None, lang: str | None) -> str:

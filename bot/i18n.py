@@ -103,7 +103,7 @@ def plural_form(lang: str, count: object) -> str:
     """The CLDR category of `count` in `lang`: 'one', 'other'..."""
     if not isinstance(count, int | float | Decimal) or isinstance(count, bool):
         return "other"
-    return str(_locale(lang).plural_form(abs(count)))
+    return str(_locale(lang).plural_form(abs(Decimal(str(count)))))
 
 
 def choose(message: Message, lang: str, params: Mapping[str, object]) -> str:
