@@ -19,13 +19,15 @@ from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
 from babel.lists import format_list
 from babel.numbers import (
+    NumberPattern,
     format_compact_decimal,
     format_currency,
     format_decimal,
     format_percent,
+    parse_pattern,
 )
 
-from bot.numbers import _currency_words
+from bot.number_reader import _currency_words
 
 Numeric: TypeAlias = int | float | Decimal
 
@@ -38,10 +40,32 @@ def _lang(lang: str | None) -> str:
     return lang if lang in DATE_PATTERNS else "en"
 
 
+@cache
+def _locale(lang: str | None) -> Locale:
+    return Locale.parse(_lang(lang))
+
+
+@cache
+def _pattern(lang: str | None, kind: str, digits: int, whole: bool = False) -> NumberPattern:
+    """Parsed once: Babel's pattern of `kind` for the language, with up to `digits` decimals."""
+    loc = _locale(lang)
+    if kind == "decimal":
+        text = "#,##0" + ("." + "#" * digits if digits > 0 else "")
+    elif kind == "percent":
+        text = loc.percent_formats[None].pattern.split(";")[0]
+        if digits > 0:
+            text = text.replace("#,##0", "#,##0." + "#" * digits)
+    else:  # currency
+        text = loc.currency_formats["standard"].pattern.split(";")[0]
+        if whole:
+            text = text.replace("0.00", "0")
+    return parse_pattern(text)
+
+
 def number(value: Numeric, lang: str | None, *, digits: int = 2) -> str:
     """12 · 1,250 / 1 250 · 12.5 / 12,5: at most `digits` decimals, none when whole."""
-    pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
-    return format_decimal(_rounded(value, digits), format=pattern, locale=_lang(lang))
+    pattern = _pattern(lang, "decimal", digits)
+    return format_decimal(_rounded(value, digits), format=pattern, locale=_locale(lang))
 
 
 def integer(value: Numeric, lang: str | None) -> str:
@@ -50,27 +74,24 @@ def integer(value: Numeric, lang: str | None) -> str:
 
 def percent(ratio: Numeric, lang: str | None, *, digits: int = 0) -> str:
     """0.24 -> '24%' / '24 %' (French puts a narrow no-break space before %)."""
-    loc = Locale.parse(_lang(lang))
-    pattern = loc.percent_formats[None].pattern.split(";")[0]
-    if digits > 0:
-        pattern = pattern.replace("#,##0", "#,##0." + "#" * digits)
-    return format_percent(_rounded(ratio, digits + 2), format=pattern, locale=loc)
+    pattern = _pattern(lang, "percent", digits)
+    return format_percent(_rounded(ratio, digits + 2), format=pattern, locale=_locale(lang))
 
 
 def compact(value: Numeric, lang: str | None, *, digits: int = 1) -> str:
     """2100 -> '2.1K' / '2,1 k'; below a thousand, the plain number."""
     if Decimal(str(value)).copy_abs() < 1000:
         return number(value, lang, digits=digits)
-    return format_compact_decimal(value, locale=_lang(lang), fraction_digits=digits)
+    return format_compact_decimal(value, locale=_locale(lang), fraction_digits=digits)
 
 
 def currency(value: Numeric, code: str, lang: str | None) -> str:
     """20000 EUR -> '€20,000' / '20 000 €'; cents only when there are some."""
-    loc = Locale.parse(_lang(lang))
-    pattern = loc.currency_formats["standard"].pattern.split(";")[0]
-    if _rounded(value, 2) == int(_rounded(value, 2)):
-        pattern = pattern.replace("0.00", "0")
-    return format_currency(value, code, format=pattern, locale=loc, currency_digits=False)
+    whole = _rounded(value, 2) == int(_rounded(value, 2))
+    pattern = _pattern(lang, "currency", 2, whole)
+    return format_currency(
+        value, code, format=pattern, locale=_locale(lang), currency_digits=False
+    )
 
 
 @cache

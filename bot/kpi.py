@@ -37,7 +37,7 @@ from bot.kpi_stats import (
     totals,
     trend,
 )
-from bot.numbers import NotANumber, read_number
+from bot.number_reader import NotANumber, read_number
 from bot.parsing import fold, split_first
 from bot.partnerships import party_of
 from bot.registry import CommandSpec, Registry
@@ -364,7 +364,7 @@ def metric_name_taken(ctx: Ctx, name: str) -> bool:
 def _target_and_unit(token: str, lang: str) -> tuple[float | None, str]:
     """'500' -> (500, ''); '20,000€' -> (20000, '€'); '15%' -> (15, '%'); '10k' -> (10000, '').
 
-    Read by `bot.numbers` like every figure; an ambiguous one raises `AmbiguousNumber`.
+    Read by `bot.number_reader` like every figure; an ambiguous one raises `AmbiguousNumber`.
     """
     raw = unquote(token)
     try:

@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 
 from bot.errors import UserError
 from bot.i18n import translator
-from bot.numbers import AmbiguousNumber, NotANumber, read_number
+from bot.number_reader import AmbiguousNumber, NotANumber, read_number
 from bot.parsing import fold
 from storage.models.kpi import KpiPoint, KpiToken, Metric
 from storage.models.tenancy import Partnership, Party
@@ -70,7 +70,7 @@ class Stored:
 
 
 def parse_amount(raw: str, lang: str | None) -> float:
-    """A figure as typed in chat or in a file, read by `bot.numbers` for the channel's language.
+    """A figure as typed in chat or in a file, read in the channel's language (bot.number_reader).
 
     Raises `NotANumber` or `AmbiguousNumber` (both `UserError`s).
     """

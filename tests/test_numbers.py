@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot import formatting
-from bot.numbers import AmbiguousNumber, NotANumber, read_number
+from bot.number_reader import AmbiguousNumber, NotANumber, read_number
 
 NB, NN = "\u00a0", "\u202f"
 

@@ -27,7 +27,7 @@ from sqlmodel import select as orm_select
 
 from bot.errors import UserError
 from bot.i18n import Translator
-from bot.numbers import read_number
+from bot.number_reader import read_number
 from bot.parsing import fold
 from bot.types import Tenant
 from storage.models import Counter, PartnerContact, PartnerProfile

@@ -90,6 +90,18 @@ def _currency_words() -> dict[str, str]:
 
 
 @cache
+def _symbols(lang: str) -> tuple[str, str]:
+    """(decimal mark, group mark) of a language."""
+    return get_decimal_symbol(lang), get_group_symbol(lang)
+
+
+@cache
+def _percents() -> tuple[str, ...]:
+    signs = {Locale.parse(lang).number_symbols["latn"]["percentSign"] for lang in LANGS}
+    return tuple({"%", *signs})
+
+
+@cache
 def _signs() -> tuple[str, str]:
     plus = {"+", *(get_plus_sign_symbol(lang) for lang in LANGS)}
     minus = {*_MINUS, *(get_minus_sign_symbol(lang) for lang in LANGS)}
@@ -98,10 +110,11 @@ def _signs() -> tuple[str, str]:
 
 def _strip_symbols(text: str) -> tuple[str, str | None, bool]:
     """Takes a currency symbol or a percent sign off either end."""
+    if text[:1].isdigit() and text[-1:].isdigit():
+        return text, None, False  # the usual case: nothing to take off
     percent = False
     currency: str | None = None
-    percents = {"%", *(Locale.parse(lang).number_symbols["latn"]["percentSign"] for lang in LANGS)}
-    for sign in percents:
+    for sign in _percents():
         if text.endswith(sign):
             text, percent = text[: -len(sign)].rstrip(_GROUP_ONLY), True
             break
@@ -162,9 +175,10 @@ def _readings(body: str, lang: str | None) -> list[Decimal]:
         return [as_decimal]  # 20 000,5 · 1,5 · 0.500 · 1.25: only a decimal mark
     as_grouped = Decimal(head + tail)
     if lang is not None:
-        if get_decimal_symbol(lang) == mark:
+        decimal_symbol, group_symbol = _symbols(lang)
+        if decimal_symbol == mark:
             return [as_decimal]
-        if get_group_symbol(lang) == mark:
+        if group_symbol == mark:
             return [as_grouped]
     return [as_grouped, as_decimal]
 
