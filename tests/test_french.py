@@ -107,3 +107,23 @@ def test_french_typography(key: str, text: str) -> None:
         assert before == wanted, (key, mark, prose)
     assert "'" not in prose, (key, prose)  # one apostrophe: ’
     assert "« " not in prose and " »" not in prose, (key, prose)
+
+
+def test_elision_before_a_vowel() -> None:
+    from bot.i18n import translator
+
+    fr = translator("fr")
+    assert fr("contract.item_awaiting", parties="Acme") == "en attente d’Acme"
+    assert fr("contract.item_awaiting", parties="Globex") == "en attente de Globex"
+    assert fr("contract.item_awaiting", parties="Écume") == "en attente d’Écume"
+
+
+def test_typography_leaves_what_users_type_alone() -> None:
+    from bot.typography import prepare
+
+    text = "Exemple : `/kpi noter leads 12 partenaire:Acme d'ici` ; l'objectif « X » !"
+    assert prepare(text, "fr") == (
+        "Exemple\u00a0: `/kpi noter leads 12 partenaire:Acme d'ici`\u202f; l’objectif"
+        " «\u202fX\u202f»\u202f!"
+    )
+    assert prepare(text, "en") == text
