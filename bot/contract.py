@@ -16,6 +16,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from bot import contract_reminders as reminders
+from bot import formatting
 from bot.context import Ctx
 from bot.contract_export import FORMATS, MIME, build_document, cmd_export_contract, render
 from bot.contract_links import linked_lines, linked_section
@@ -273,7 +274,7 @@ def _parties_line(ctx: Ctx, state: ContractState) -> str:
         ctx.t(
             "contract.party_members",
             name=party.name,
-            members=", ".join(f"<@{u}>" for u in users) or "—",
+            members=formatting.items([f"<@{u}>" for u in users], ctx.lang) or "—",
         )
         for party, users in state.parties
     ]

@@ -71,7 +71,7 @@ def build_document(
         t(
             "contract.party_members",
             name=party.name,
-            members=", ".join(names.get(u, u) for u in users) or "—",
+            members=formatting.items([names.get(u, u) for u in users], t.lang) or "—",
         )
         for party, users in state.parties
     ]

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from bot import formatting
 from bot.contract_terms import ContractState, load_state
 from bot.i18n import Translator
 from bot.partnerships import people
@@ -219,7 +220,7 @@ def _representatives(
         t(
             "contract.party_members",
             name=party.name,
-            members=", ".join(f"<@{u}>" for u in users) or "—",
+            members=formatting.items([f"<@{u}>" for u in users], t.lang) or "—",
         )
         for party, users in rows
     ]

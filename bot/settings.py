@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import formatting
 from bot.context import Ctx
 from bot.errors import UserError
 from bot.i18n import SUPPORTED, Translator
@@ -113,7 +114,11 @@ def status(ctx: Ctx) -> list[Reply]:
     t = ctx.t
     rows = parties(ctx.session, ctx.partnership)
     items = [
-        t("accord.party_item", name=p.name, members=", ".join(f"<@{u}>" for u in users) or "—")
+        t(
+            "accord.party_item",
+            name=p.name,
+            members=formatting.items([f"<@{u}>" for u in users], ctx.lang) or "—",
+        )
         for p, users in rows
     ]
     linked = ctx.channel.shared_channel_id
@@ -208,7 +213,7 @@ def party(ctx: Ctx, arg: str) -> list[Reply]:
             text=ctx.t(
                 "accord.party_added",
                 name=added.name,
-                members=", ".join(f"<@{u}>" for u in user_ids),
+                members=formatting.items([f"<@{u}>" for u in user_ids], ctx.lang),
             )
         )
     ]
