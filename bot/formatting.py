@@ -27,7 +27,7 @@ from babel.numbers import (
     parse_pattern,
 )
 
-from bot.number_reader import _currency_words
+from bot.number_reader import currency_code
 
 Numeric: TypeAlias = int | float | Decimal
 
@@ -94,17 +94,12 @@ def currency(value: Numeric, code: str, lang: str | None) -> str:
     )
 
 
-@cache
-def _unit_currency(unit: str) -> str | None:
-    return _currency_words().get(unit.strip().lower())
-
-
 def amount(value: Numeric, unit: str, lang: str | None) -> str:
     """A figure with the unit it was defined with: '20,000 €'... '15 %', '12 leads'."""
     unit = (unit or "").strip()
     if unit == "%":
         return percent(Decimal(str(value)) / 100, lang, digits=2)
-    code = _unit_currency(unit) if unit else None
+    code = currency_code(unit) if unit else None
     if code is not None:
         return currency(value, code, lang)
     shown = number(value, lang)

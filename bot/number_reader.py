@@ -24,6 +24,7 @@ from functools import cache
 
 from babel import Locale
 from babel.numbers import (
+    format_decimal,
     get_currency_symbol,
     get_decimal_symbol,
     get_group_symbol,
@@ -99,6 +100,11 @@ def _symbols(lang: str) -> tuple[str, str]:
 def _percents() -> tuple[str, ...]:
     signs = {Locale.parse(lang).number_symbols["latn"]["percentSign"] for lang in LANGS}
     return tuple({"%", *signs})
+
+
+def currency_code(word: str) -> str | None:
+    """'€', 'eur', 'US$' -> the ISO code; None for anything else (a unit like 'leads')."""
+    return _currency_words().get(word.strip().lower())
 
 
 @cache
@@ -220,16 +226,4 @@ def read_number(raw: str, lang: str | None, *, whole: bool = False) -> Number:
 
 def _plain(value: Decimal, lang: str | None) -> str:
     """Without grouping, so it reads one way only: '1500', '1,5' (fr), '1.5' (en)."""
-    from babel.numbers import format_decimal
-
     return format_decimal(value, format="0.##########", locale=lang or "en")
-
-
-def read_amount(raw: str, lang: str | None) -> Decimal:
-    """The value alone: for places where a symbol carries no meaning."""
-    return read_number(raw, lang).value
-
-
-def looks_numeric(raw: str) -> bool:
-    """True when `raw` starts like a number (a digit after an optional sign or symbol)."""
-    return bool(re.match(r"^[+\-\u2212]?\D{0,3}\s?\d", raw.strip()))
