@@ -145,11 +145,13 @@ class ConsoleAdapter:
         where = channel_override or reply.target_channel or self.channel_id
         french = reply.lang == "fr"
         if reply.visibility is Visibility.EPHEMERAL:
-            head = "Accord (visible par vous seul) :" if french else "Accord (only you):"
+            head = "Accord (visible par vous seul)\u00a0:" if french else "Accord (only you):"
         elif reply.replace_original:
-            head = f"Accord (modifié) → #{where} :" if french else f"Accord (updated) → #{where}:"
+            head = (
+                f"Accord (modifié) → #{where}\u00a0:" if french else f"Accord (updated) → #{where}:"
+            )
         else:
-            head = f"Accord → #{where} :" if french else f"Accord → #{where}:"
+            head = f"Accord → #{where}\u00a0:" if french else f"Accord → #{where}:"
         body: list[str] = []
         if reply.title:
             body.append(f"*{reply.title}*")

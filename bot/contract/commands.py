@@ -33,6 +33,7 @@ from bot.contract.terms import (
     term_key,
 )
 from bot.decisions import announce, record_decision
+from bot.kernel import formatting
 from bot.kernel.cli_args import app_command
 from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
@@ -40,6 +41,7 @@ from bot.kernel.parsing import fold, split_first
 from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import CommandSpec, Registry
 from bot.kernel.types import Attachment, Reply, Visibility
+from bot.kernel.words import Words
 from storage.models import Contract, ContractTemplateTerm, ContractTerm, Party
 from storage.models.contract import AWAITING, CONFIRMED, DRAFT, ENDED, SIGNED
 from storage.upsert import get_or_create
@@ -50,17 +52,42 @@ DECISION_EXCERPT = 600
 LABEL_MAX_CHARS = 200
 _LINK_RE = re.compile(r"^<?(https?://\S+?)(?:\|[^>]*)?>?$")
 
-SUBCOMMANDS: dict[str, tuple[str, ...]] = {
-    "show": ("", "show", "voir", "afficher", "status", "statut", "checklist"),
-    "set": ("set", "definir", "remplir", "ecrire", "fill"),
-    "recap": ("recap", "recapitulatif", "resume", "summary"),
-    "confirm": ("confirm", "confirmer", "valider", "ok"),
-    "sign": ("sign", "signer", "signed", "signe"),
-    "end": ("end", "fin", "terminer", "cloturer", "close"),
-    "date": ("date", "renewal", "renouvellement", "echeance", "end-date", "until"),
-    "template": ("template", "modele", "gabarit"),
-    "export": ("export", "exporter"),
-}
+# The words of /contract in both languages (French first: the form French help shows).
+SUBCOMMANDS = Words(
+    {
+        "show": ("voir", "afficher", "statut"),
+        "set": ("définir", "remplir", "écrire"),
+        "recap": ("récap", "récapitulatif", "résumé"),
+        "confirm": ("confirmer", "valider"),
+        "sign": ("signer", "signé"),
+        "end": ("fin", "terminer", "clôturer"),
+        "date": ("échéance", "renouvellement", "date"),
+        "template": ("modèle", "gabarit"),
+        "export": ("exporter",),
+    },
+    extra={
+        "show": ("", "status", "checklist"),
+        "set": ("fill",),
+        "recap": ("summary",),
+        "confirm": ("ok",),
+        "sign": ("signed",),
+        "end": ("close",),
+        "date": ("renewal", "end-date", "until"),
+    },
+)
+
+
+# `/contract modèle ajouter|retirer|réinitialiser`, `/contract échéance aucune`.
+TEMPLATE_WORDS = Words(
+    {
+        "show": ("voir", "liste"),
+        "add": ("ajouter",),
+        "remove": ("retirer", "supprimer"),
+        "reset": ("réinitialiser", "défaut"),
+        "off": ("aucune", "aucun"),
+    },
+    extra={"show": ("", "list"), "remove": ("delete",), "reset": ("default",), "off": ("none",)},
+)
 
 # What each subcommand needs besides reading (`confirm` checks it for the company).
 _NEEDS: dict[str, Permission] = {
@@ -79,6 +106,7 @@ def register(registry: Registry) -> None:
             handler=contract,
             summary_key="contract.summary",
             usage_key="contract.usage",
+            words=(SUBCOMMANDS, TEMPLATE_WORDS),
         )
     )
     registry.add_action(reminders.CONFIRM_ACTION, confirm_button)
@@ -100,11 +128,11 @@ def contract(ctx: Ctx) -> list[Reply]:
         "template": lambda: template(ctx, rest),
         "export": lambda: export(ctx, rest),
     }
-    for name, words in SUBCOMMANDS.items():
-        if sub in words:
-            if (needed := _NEEDS.get(name)) is not None:
-                require(ctx, needed)
-            return handlers[name]()
+    name = SUBCOMMANDS.resolve(sub)
+    if name is not None:
+        if (needed := _NEEDS.get(name)) is not None:
+            require(ctx, needed)
+        return handlers[name]()
     raise UserError("contract.errors.unknown_subcommand", sub=sub)
 
 
@@ -143,7 +171,7 @@ def complete_state(ctx: Ctx, contract_row: Contract) -> ContractState:
     if state.missing:
         raise UserError(
             "contract.errors.recap_missing",
-            terms=", ".join(f"{d.title(ctx.t)} (`{d.key}`)" for d in state.missing),
+            terms=", ".join(f"{d.title(ctx.t)} (`{d.word(ctx.lang)}`)" for d in state.missing),
         )
     return state
 
@@ -260,7 +288,7 @@ def _parties_line(ctx: Ctx, state: ContractState) -> str:
         ctx.t(
             "contract.party_members",
             name=party.name,
-            members=", ".join(f"<@{u}>" for u in users) or "—",
+            members=formatting.items([f"<@{u}>" for u in users], ctx.lang) or "—",
         )
         for party, users in state.parties
     ]
@@ -287,10 +315,11 @@ def set_term(ctx: Ctx, rest: str) -> list[Reply]:
     _require_open(ctx, contract_row)
     state = state_of(ctx, contract_row)
     if not raw_key:
-        raise UserError("contract.errors.set_usage", terms=_keys(state.checklist))
+        raise UserError("contract.errors.set_usage", terms=_keys(state.checklist, ctx.lang))
     definition = resolve(state.checklist, raw_key)
     if definition is None:
-        raise UserError("contract.errors.unknown_term", term=raw_key, terms=_keys(state.checklist))
+        terms = _keys(state.checklist, ctx.lang)
+        raise UserError("contract.errors.unknown_term", term=raw_key, terms=terms)
     if definition.key == SIGNATURE:
         raise UserError("contract.errors.use_sign")
     text = text.strip()
@@ -342,8 +371,8 @@ def set_term(ctx: Ctx, rest: str) -> list[Reply]:
     return replies
 
 
-def _keys(terms: list[TermDef]) -> str:
-    return ", ".join(d.key for d in terms if d.key != SIGNATURE)
+def _keys(terms: list[TermDef], lang: str = "en") -> str:
+    return ", ".join(d.word(lang) for d in terms if d.key != SIGNATURE)
 
 
 # -- /contract recap and confirm -------------------------------------------------------------
@@ -562,7 +591,7 @@ def set_end_date(ctx: Ctx, rest: str) -> list[Reply]:
     contract_row, _ = ensure_contract(ctx)
     if contract_row.status == ENDED:
         raise UserError("contract.errors.locked", status=_status(ctx, ENDED))
-    if fold(rest.strip()) in ("off", "none", "aucune", "aucun"):
+    if TEMPLATE_WORDS.means(rest, "off"):
         contract_row.end_date = None
         ctx.session.add(contract_row)
         reminders.schedule_renewal(
@@ -601,15 +630,15 @@ def set_end_date(ctx: Ctx, rest: str) -> list[Reply]:
 def template(ctx: Ctx, rest: str) -> list[Reply]:
     """The partnership's own checklist: a change touches this partnership only."""
     sub, arg = split_first(rest)
-    sub = fold(sub)
-    if sub in ("", "show", "voir", "list", "liste"):
+    word = TEMPLATE_WORDS.resolve(sub)
+    if word == "show":
         return _template_show(ctx)
     require(ctx, Permission.MANAGE_SETTINGS)  # the checklist is a setting
-    if sub in ("add", "ajouter"):
+    if word == "add":
         return _template_add(ctx, arg)
-    if sub in ("remove", "retirer", "supprimer", "delete"):
+    if word == "remove":
         return _template_remove(ctx, arg)
-    if sub in ("reset", "reinitialiser", "defaut", "default"):
+    if word == "reset":
         before = _template_open(ctx)
         for row in template_rows(ctx.session, ctx.tenant, ctx.partnership):
             ctx.session.delete(row)
@@ -632,7 +661,7 @@ def _template_show(ctx: Ctx) -> list[Reply]:
     for d in checklist(ctx.session, ctx.tenant, ctx.partnership):
         also = ", ".join(d.aliases[:4])
         items.append(
-            ctx.t("contract.template_item", name=d.key, title=d.title(ctx.t))
+            ctx.t("contract.template_item", name=d.word(ctx.lang), title=d.title(ctx.t))
             + (ctx.t("contract.template_aliases", aliases=also) if also else "")
         )
     return [
@@ -699,7 +728,7 @@ def _template_remove(ctx: Ctx, arg: str) -> list[Reply]:
     definition = resolve(current, arg.strip()) if arg.strip() else None
     if definition is None:
         raise UserError(
-            "contract.errors.unknown_term", term=arg.strip() or "—", terms=_keys(current)
+            "contract.errors.unknown_term", term=arg.strip() or "—", terms=_keys(current, ctx.lang)
         )
     for row in _materialize(ctx):
         if row.key == definition.key:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from bot.contract.terms import SIGNATURE, ContractState, find_contract, load_state
+from bot.kernel import formatting
 from bot.kernel.i18n import Translator, translator
 from bot.kernel.tenancy import find_channel
 from bot.kernel.types import Tenant
@@ -67,13 +68,13 @@ def build_document(
     names = display_names(session, tenant, ids)
 
     def local(when: datetime) -> str:
-        return when.astimezone(zone).strftime(t("format.datetime"))
+        return formatting.moment(when.astimezone(zone), t.lang)
 
     parties = [
         t(
             "contract.party_members",
             name=party.name,
-            members=", ".join(names.get(u, u) for u in users) or "—",
+            members=formatting.items([names.get(u, u) for u in users], t.lang) or "—",
         )
         for party, users in state.parties
     ]
@@ -133,7 +134,7 @@ def _facts(state: ContractState, t: Translator) -> list[str]:
     if contract.signed_link:
         facts.append(t("contract.export.signed", link=contract.signed_link))
     if contract.end_date:
-        day = contract.end_date.strftime(t("format.date"))
+        day = formatting.day(contract.end_date, t.lang)
         facts.append(t("contract.export.end_date", date=day))
     return facts
 

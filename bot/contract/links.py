@@ -7,8 +7,9 @@ and the checklist show, beside the words of the term, the decisive metrics of
 
 from __future__ import annotations
 
+from bot.kernel import formatting
 from bot.kernel.context import Ctx
-from bot.kpi import format_number, objectives_and_metrics
+from bot.kpi import objectives_and_metrics
 from bot.planning import date_label, milestones
 from storage.models.planning import TODO
 
@@ -38,13 +39,13 @@ def _metrics(ctx: Ctx) -> list[str]:
     lines = []
     for objective, metrics in objectives_and_metrics(ctx.session, ctx.partnership):
         for metric in metrics:
-            by = metric.target_date.strftime(ctx.t("format.date")) if metric.target_date else "—"
+            by = formatting.day(metric.target_date, ctx.lang) or "—"
             lines.append(
                 ctx.t(
                     "contract.linked.metric",
                     objective=objective.name,
                     metric=metric.name,
-                    target=f"{format_number(metric.target)} {metric.unit}".strip(),
+                    target=formatting.amount(metric.target, metric.unit, ctx.lang),
                     by=by,
                 )
             )

@@ -21,6 +21,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.contract.terms import ContractState, load_state
+from bot.kernel import formatting
 from bot.kernel.i18n import Translator
 from bot.kernel.registry import Registry, RenderContext
 from bot.kernel.tenancy import people
@@ -219,7 +220,7 @@ def _representatives(
         t(
             "contract.party_members",
             name=party.name,
-            members=", ".join(f"<@{u}>" for u in users) or "—",
+            members=formatting.items([f"<@{u}>" for u in users], t.lang) or "—",
         )
         for party, users in rows
     ]

@@ -41,6 +41,15 @@ DEFAULT_TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("duration", ("duree", "renewal", "renouvellement", "exit", "sortie")),
     (SIGNATURE, ("signed", "document", "signe", "signee")),
 )
+# The word French help and replies show for a default term (any alias works when typed).
+FRENCH_WORDS = {
+    "objectives": "objectifs",
+    "deliverables": "livrables",
+    "resources": "ressources",
+    "rights": "droits",
+    "data": "données",
+    "duration": "durée",
+}
 _KEY_RE = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 
 
@@ -53,6 +62,12 @@ class TermDef:
 
     def title(self, t: Translator) -> str:
         return self.label or t(f"contract.term.{self.key}")
+
+    def word(self, lang: str) -> str:
+        """What to type for this term, in the reader's language: `livrables` in French."""
+        if lang == "fr" and self.label is None:
+            return FRENCH_WORDS.get(self.key, self.key)
+        return self.key
 
     def matches(self, folded: str) -> bool:
         return folded == self.key or folded in self.aliases

@@ -27,10 +27,21 @@ from bot.kernel.parsing import fold, mentions, parse_number, split_first, tags
 from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import CommandSpec, Registry
 from bot.kernel.types import Attachment, Reply, ReplyField, Tenant, Visibility
+from bot.kernel.words import Words, option_aliases
 from storage.counters import next_number
 from storage.models import Decision, Partnership
 
 EXPORT_FORMATS = ("md", "csv", "json")
+# The words of /decisions in both languages (French first: the form French help shows).
+SUBCOMMANDS = Words(
+    {
+        "": ("",),
+        "search": ("chercher", "recherche"),
+        "show": ("voir", "afficher"),
+        "export": ("exporter",),
+    },
+    extra={"": ("list", "liste"), "search": ("find",)},
+)
 
 
 def register(registry: Registry) -> None:
@@ -41,6 +52,7 @@ def register(registry: Registry) -> None:
             summary_key="help.summary.decide",
             usage_key="help.usage.decide",
             options={"supersedes": "int", "link": "str"},
+            option_aliases=option_aliases({"supersedes": ("remplace",), "link": ("lien",)}),
         )
     )
     registry.add_command(
@@ -49,6 +61,7 @@ def register(registry: Registry) -> None:
             handler=decisions,
             summary_key="help.summary.decisions",
             usage_key="help.usage.decisions",
+            words=(SUBCOMMANDS,),
         )
     )
     registry.add_suggester("decide", "supersedes", suggest_numbers)
@@ -328,13 +341,14 @@ def _summary_items(ctx: Ctx, rows: Sequence[Decision]) -> list[str]:
 
 def decisions(ctx: Ctx) -> list[Reply]:
     sub, rest = split_first(ctx.text)
-    if sub in ("", "list", "liste"):
+    name = SUBCOMMANDS.resolve(sub)
+    if name == "":
         return _list(ctx)
-    if sub in ("search", "chercher", "recherche", "find"):
+    if name == "search":
         return _search(ctx, rest)
-    if sub in ("show", "voir", "afficher"):
+    if name == "show":
         return _show(ctx, rest)
-    if sub in ("export", "exporter"):
+    if name == "export":
         return _export(ctx, rest)
     raise UserError("decisions.errors.unknown_subcommand", sub=sub)
 

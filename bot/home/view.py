@@ -13,10 +13,11 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
 from bot.decisions import recent
+from bot.kernel import formatting
 from bot.kernel.i18n import Translator
 from bot.kernel.registry import Registry, RenderContext
 from bot.kernel.types import Reply, Tenant
-from bot.kpi import format_number, progress, totals
+from bot.kpi import progress, totals
 from bot.planning import milestones, zone_name
 from storage.models import Decision, Milestone, Partnership, PartyMember
 from storage.models.planning import TODO
@@ -109,7 +110,7 @@ def _partnership(
                 "home.deadline",
                 number=m.number,
                 title=m.title,
-                date=m.due_date.strftime(t("format.date")),
+                date=formatting.day(m.due_date, t.lang),
                 owners=", ".join(f"<@{o}>" for o in m.owners) or "—",
             )
             for m in deadlines
@@ -122,9 +123,9 @@ def _partnership(
                 t(
                     "home.metric",
                     metric=f.metric.name,
-                    total=format_number(f.cumulative),
-                    target=format_number(f.metric.target),
-                    percent=round(progress(f.cumulative, f.metric.target) * 100),
+                    total=formatting.amount(f.cumulative, f.metric.unit, t.lang),
+                    target=formatting.amount(f.metric.target, f.metric.unit, t.lang),
+                    percent=formatting.percent(progress(f.cumulative, f.metric.target), t.lang),
                 )
                 for f in metrics
             ]

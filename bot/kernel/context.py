@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.kernel import formatting
 from bot.kernel.i18n import Translator
 from bot.kernel.registry import Registry
 from bot.kernel.types import Tenant, User
@@ -60,7 +61,7 @@ class Ctx:
         return when.astimezone(self.tz)
 
     def format_datetime(self, when: datetime) -> str:
-        return self.local(when).strftime(self.t("format.datetime"))
+        return formatting.moment(self.local(when), self.lang)
 
     def format_date(self, when: datetime) -> str:
-        return self.local(when).strftime(self.t("format.date"))
+        return formatting.day(self.local(when).date(), self.lang)

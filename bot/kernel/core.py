@@ -101,8 +101,9 @@ class Core:
             # `/accord help` is the general help, answered by /accord itself.
             if command.text.strip().lower() in HELP_WORDS and spec.name != "accord":
                 return command_help(ctx, spec)
-            parsed = parse_options(command.text, spec.options)
-            ctx.text, ctx.options = parsed.text, parsed.options
+            parsed = parse_options(command.text, spec.all_options())
+            ctx.text = parsed.text
+            ctx.options = {spec.option_aliases.get(k, k): v for k, v in parsed.options.items()}
             return spec.handler(ctx)
 
         return self._run(
@@ -276,6 +277,7 @@ class Core:
             or i18n.normalize_locale(self.config.default_locale)
             or i18n.DEFAULT
         )
+        zone = self._zone(channel.timezone or team.timezone or self.config.default_timezone)
         return Ctx(
             session=session,
             tenant=tenant,
@@ -285,8 +287,8 @@ class Core:
             partnership=partnership,
             now=now,
             lang=lang,
-            t=i18n.Translator(lang),
-            tz=self._zone(channel.timezone or team.timezone or self.config.default_timezone),
+            t=i18n.Translator(lang, today=now.astimezone(zone).date()),
+            tz=zone,
             registry=self.registry,
             limits=self.config.limits,
             joined=scope.joined,

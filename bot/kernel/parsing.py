@@ -35,7 +35,7 @@ def parse_options(text: str, spec: Mapping[str, OptionKind]) -> Parsed:
     kept: list[str] = []
     pos = 0
     for match in _OPTION_RE.finditer(text):
-        name, raw = match.group(1).lower(), match.group(2)
+        name, raw = fold(match.group(1)), match.group(2)
         kind = spec.get(name)
         if kind is None:
             raise UserError("errors.unknown_option", option=f"--{name}")

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from bot.kernel.context import Ctx
     from bot.kernel.types import Attachment, Reply, Tenant
+    from bot.kernel.words import Words
     from storage.models import Notification, Partnership, Party
 
 CommandHandler = Callable[["Ctx"], "list[Reply]"]
@@ -90,6 +91,17 @@ class CommandSpec:
     summary_key: str
     usage_key: str
     options: Mapping[str, OptionKind] = field(default_factory=dict)
+    # French option names -> the option they stand for (`--remplace` -> `supersedes`).
+    option_aliases: Mapping[str, str] = field(default_factory=dict)
+    # The command's word tables (subcommands first), in both languages: see bot/words.py.
+    words: tuple[Words, ...] = ()
+
+    def all_options(self) -> dict[str, OptionKind]:
+        """Every option name accepted, in either language."""
+        return {
+            **self.options,
+            **{alias: self.options[name] for alias, name in self.option_aliases.items()},
+        }
 
 
 @dataclass(slots=True)

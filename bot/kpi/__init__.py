@@ -5,16 +5,15 @@
 - `digest` and `charts`: the weekly digest and its PNG; `cli`: `accord import kpi`, `accord digest`.
 
 Public entry for other capabilities: `objectives_and_metrics`, `progress`, `totals`,
-`format_number` (the contract recap, the App Home).
+(the contract recap, the App Home).
 """
 
 from bot.kpi.cli import add_cli
 from bot.kpi.commands import register
-from bot.kpi.stats import format_number, objectives_and_metrics, progress, totals, trend
+from bot.kpi.stats import objectives_and_metrics, progress, totals, trend
 
 __all__ = [
     "add_cli",
-    "format_number",
     "objectives_and_metrics",
     "progress",
     "register",

@@ -13,6 +13,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.kernel import formatting
 from bot.kernel.i18n import Translator
 
 WIDTH_PX = 800
@@ -37,12 +38,28 @@ def size_for(count: int) -> tuple[int, int]:
     return WIDTH_PX, HEIGHT_PX
 
 
+def legend_label(s: Series, t: Translator) -> str:
+    """'leads: 1,250 / 2,000' · 'leads : 1 250 / 2 000 €': the text's own formatting."""
+    last = s.cumulative[-1] if s.cumulative else 0.0
+    return t(
+        "kpi.chart.legend",
+        metric=s.name,
+        total=formatting.amount(last, s.unit, t.lang),
+        target=formatting.amount(s.target, s.unit, t.lang),
+    )
+
+
+def tick_label(ratio: float, lang: str) -> str:
+    """The y axis: '100%' in English, '100 %' in French."""
+    return formatting.percent(ratio, lang)
+
+
 def render(series: Sequence[Series], t: Translator) -> bytes:
     # Imported here: matplotlib takes most of a second to load, and only the
     # digest's chart needs it (every other `accord` command starts faster).
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator, PercentFormatter
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     shown = list(series)[:MAX_LINES]
     figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI)
@@ -54,22 +71,21 @@ def render(series: Sequence[Series], t: Translator) -> bytes:
     for color, s in zip(COLORS, shown, strict=False):
         ratios = [v / s.target if s.target > 0 else 0.0 for v in s.cumulative]
         top = max(top, *ratios) if ratios else top
-        last = s.cumulative[-1] if s.cumulative else 0.0
-        unit = f" {s.unit}" if s.unit else ""
         ax.plot(
             positions,
             ratios,
             color=color,
             marker="o",
             linewidth=2,
-            label=f"{s.name}: {last:,.0f} / {s.target:,.0f}{unit}".replace(",", " "),
+            label=legend_label(s, t),
         )
     ax.axhline(
         1.0, color="#d62728", linestyle="--", linewidth=1.5, label=t("kpi.digest.chart_target")
     )
     ax.set_xticks(positions, labels)
     ax.yaxis.set_major_locator(MaxNLocator(5))
-    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    # '100 %' in French, '100%' in English: the same formatting as the text.
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: tick_label(y, t.lang)))
     ax.set_ylim(0, top * 1.1)
     ax.tick_params(labelsize=8)
     ax.grid(axis="y", alpha=0.3)

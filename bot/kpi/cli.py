@@ -76,17 +76,24 @@ def cmd_import_kpi(args: argparse.Namespace, app: Services) -> int:
         partnership = partnership_for(session, tenant, channel, now)
         try:
             result = import_csv(
-                session, partnership, text, tz, now, default_source=f"csv:{args.file.name}"[:64]
+                session,
+                partnership,
+                text,
+                tz,
+                now,
+                default_source=f"csv:{args.file.name}"[:64],
+                lang=lang,
             )
         except ImportFailed as failed:
             session.rollback()
             for error in failed.errors:
                 print(f"{args.file}: {t(error.key, **error.params)}", file=sys.stderr)
-            print(f"nothing imported: {len(failed.errors)} bad line(s)", file=sys.stderr)
+            print(t("kpi.import.failed", count=len(failed.errors)), file=sys.stderr)
             return 1
         session.commit()
     print(
-        f"imported {result.stored} point(s), {result.duplicates} already there", file=sys.stderr
+        t("kpi.import.done", count=result.stored, duplicates=result.duplicates),
+        file=sys.stderr,
     )
     return 0
 

@@ -16,13 +16,16 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.decisions import announce, record_decision
+from bot.kernel import formatting
 from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
+from bot.kernel.number_reader import NotANumber, read_number
 from bot.kernel.parsing import fold, split_first
 from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import CommandSpec, Registry
 from bot.kernel.tenancy import party_of
 from bot.kernel.types import Reply, Tenant, Visibility
+from bot.kernel.words import Words, option_aliases
 from bot.kpi import digest, vanity
 from bot.kpi.points import (
     TOKEN_PREFIX,
@@ -31,7 +34,6 @@ from bot.kpi.points import (
     hash_token,
     ingest,
     new_token,
-    parse_amount,
     party_names,
     require_metric,
     store_points,
@@ -40,7 +42,6 @@ from bot.kpi.points import (
 from bot.kpi.stats import (
     MetricFigures,
     Trend,
-    format_number,
     objectives_and_metrics,
     progress,
     progress_bar,
@@ -56,8 +57,31 @@ MAX_METRIC_CHARS = 64
 # A quoted phrase (straight or curly quotes), optionally after `name:`, or a word.
 _TOKEN_RE = re.compile(r'(?:[\w\-]+:)?"[^"]*"|(?:[\w\-]+:)?“[^”]*”|(?:[\w\-]+:)?«[^»]*»|\S+')
 _METRIC_NAME_RE = re.compile(r"^[^\s\"“”«»:]{1,64}$")
+# The words of /kpi in both languages (French first: the form French help shows).
+SUBCOMMANDS = Words(
+    {
+        "": ("",),
+        "objective": ("objectif",),
+        "metric": ("métrique", "indicateur"),
+        "log": ("noter", "saisir"),
+        "token": ("jeton",),
+    },
+    extra={"": ("list", "liste", "status", "statut"), "log": ("add", "ajouter")},
+)
+ARGUMENT_WORDS = Words(
+    {
+        "target": ("cible",),
+        "by": ("d'ici", "d’ici", "avant", "pour", "le", "au"),
+        "partner": ("partenaire",),
+        "channel": ("canal",),
+        "rotate": ("renouveler", "nouveau"),
+        "show": ("voir",),
+    },
+    extra={"by": ("before",), "partner": ("p",), "channel": ("c",), "rotate": ("renew", "new")},
+)
+OPTION_ALIASES = option_aliases({"keep-vanity": ("garder-vanite",)})
 TARGET_WORDS = {"target", "cible", "objectif"}
-BY_WORDS = {"by", "before", "d'ici", "d’ici", "avant", "pour", "le", "au"}
+BY_WORDS = {fold(w) for w in ("by", "before", *ARGUMENT_WORDS.table["by"])}
 PARTNER_KEYS = {"partner", "partenaire", "p"}
 CHANNEL_KEYS = {"channel", "canal", "c"}
 
@@ -69,7 +93,9 @@ def register(registry: Registry) -> None:
             handler=kpi,
             summary_key="kpi.summary",
             usage_key="kpi.usage",
-            options={"keep-vanity": "flag", "garder-vanite": "flag"},
+            options={"keep-vanity": "flag"},
+            option_aliases=OPTION_ALIASES,
+            words=(SUBCOMMANDS, ARGUMENT_WORDS),
         )
     )
     digest.register(registry)
@@ -84,7 +110,6 @@ def ingest_counts(session: Session, token: str, payload: object, now: datetime) 
     return {"stored": stored.stored, "duplicates": stored.duplicates}
 
 
-_LOG_WORDS = ("log", "add", "noter", "ajouter", "saisir")
 
 
 def suggest_metrics(
@@ -92,7 +117,7 @@ def suggest_metrics(
 ) -> list[tuple[str, str | int]]:
     """`/kpi log le…`: the partnership's metrics."""
     head, _, rest = current.strip().partition(" ")
-    if head.lower() not in _LOG_WORDS:
+    if SUBCOMMANDS.resolve(head) != "log":
         return []
     typed = fold(rest)
     names = [
@@ -106,18 +131,19 @@ def suggest_metrics(
 
 def kpi(ctx: Ctx) -> list[Reply]:
     sub, rest = split_first(ctx.text)
-    if sub in ("", "list", "liste", "status", "statut"):
+    name = SUBCOMMANDS.resolve(sub)
+    if name == "":
         return overview(ctx)
-    if sub in ("objective", "objectif"):
+    if name == "objective":
         require(ctx, Permission.LOG_KPI)
         return add_objective(ctx, rest)
-    if sub in ("metric", "metrique", "métrique", "indicateur"):
+    if name == "metric":
         require(ctx, Permission.LOG_KPI)
         return add_metric(ctx, rest)
-    if sub in ("log", "add", "noter", "ajouter", "saisir"):
+    if name == "log":
         require(ctx, Permission.LOG_KPI)
         return log_value(ctx, rest)
-    if sub in ("token", "jeton"):
+    if name == "token":
         return token(ctx, rest)
     raise UserError("kpi.errors.unknown_subcommand", sub=sub)
 
@@ -252,7 +278,7 @@ def add_metric(ctx: Ctx, rest: str) -> list[Reply]:
     after = parts[at + 1 :]
     if not after:
         raise UserError("kpi.errors.metric_usage")
-    target, unit = _target_and_unit(after[0])
+    target, unit = _target_and_unit(after[0], ctx.lang)
     after = after[1:]
     if target is None or target <= 0:
         raise UserError("kpi.errors.bad_target", value=parts[at + 1])
@@ -287,7 +313,7 @@ def add_metric(ctx: Ctx, rest: str) -> list[Reply]:
         )
     if metric_name_taken(ctx, metric_name):
         raise UserError("kpi.errors.metric_exists", name=metric_name)
-    keep = bool(ctx.options.get("keep-vanity") or ctx.options.get("garder-vanite"))
+    keep = bool(ctx.options.get("keep-vanity"))
     match = vanity.detect(metric_name)
     if match is not None and not keep:
         raise UserError(
@@ -318,7 +344,7 @@ def add_metric(ctx: Ctx, rest: str) -> list[Reply]:
             "kpi.metric_added",
             metric=metric.name,
             objective=objective.name,
-            target=_amount(metric.target, metric.unit),
+            target=_amount(metric.target, metric.unit, ctx.lang),
             by=ctx.t("kpi.by_date", date=_day(ctx, target_date)) if target_date else "",
         ),
         footer=ctx.t("kpi.metric_next", metric=metric.name),
@@ -351,15 +377,27 @@ def metric_name_taken(ctx: Ctx, name: str) -> bool:
     return bool(count)
 
 
-def _target_and_unit(token: str) -> tuple[float | None, str]:
-    """'500' -> (500, ''); '5000€' -> (5000, '€'); '10k' -> (10000, '')."""
+def _target_and_unit(token: str, lang: str) -> tuple[float | None, str]:
+    """'500' -> (500, ''); '20,000€' -> (20000, '€'); '15%' -> (15, '%'); '10k' -> (10000, '').
+
+    Read by `bot.kernel.number_reader` like every figure; an ambiguous one raises `AmbiguousNumber`.
+    """
     raw = unquote(token)
-    match = re.match(r"^([+-]?[\d\s.,']+[kKmM]?)(?![\w])(.*)$", raw) or re.match(
-        r"^([+-]?[\d\s.,']+)(.*)$", raw
+    try:
+        number = read_number(raw, lang)
+        return float(number.value), number.unit
+    except NotANumber:
+        pass
+    # A unit glued to the number: '500leads'.
+    match = re.match(r"^([+-]?[\d\s.,'\u00a0\u202f]+[kKmM]?)(?![\w])(.*)$", raw) or re.match(
+        r"^([+-]?[\d\s.,'\u00a0\u202f]+)(.*)$", raw
     )
     if match is None:
         return None, ""
-    return parse_amount(match.group(1)), match.group(2).strip()[:32]
+    try:
+        return float(read_number(match.group(1), lang).value), match.group(2).strip()[:32]
+    except NotANumber:
+        return None, ""
 
 
 # -- logging values ------------------------------------------------------------------
@@ -370,9 +408,10 @@ def log_value(ctx: Ctx, rest: str) -> list[Reply]:
     if len(parts) < 2:
         raise UserError("kpi.errors.log_usage")
     metric = require_metric(ctx.session, ctx.partnership, unquote(parts[0]))
-    value = parse_amount(unquote(parts[1]))
-    if value is None:
-        raise UserError("kpi.errors.bad_value", value=parts[1])
+    try:
+        value = float(read_number(unquote(parts[1]), ctx.lang).value)
+    except NotANumber as exc:
+        raise UserError("kpi.errors.bad_value", value=parts[1]) from exc
     partner: str | None = None
     channel: str | None = None
     date_words: list[str] = []
@@ -417,7 +456,7 @@ def log_value(ctx: Ctx, rest: str) -> list[Reply]:
         Reply(
             text=ctx.t(
                 "kpi.logged",
-                value=_amount(value, metric.unit),
+                value=_amount(value, metric.unit, ctx.lang),
                 metric=metric.name,
                 date=ctx.format_date(at),
                 partner=partner or ctx.t("kpi.unattributed"),
@@ -425,9 +464,9 @@ def log_value(ctx: Ctx, rest: str) -> list[Reply]:
             ),
             footer=ctx.t(
                 "kpi.logged_total",
-                total=_amount(figures.cumulative, metric.unit),
-                target=_amount(metric.target, metric.unit),
-                percent=round(progress(figures.cumulative, metric.target) * 100),
+                total=_amount(figures.cumulative, metric.unit, ctx.lang),
+                target=_amount(metric.target, metric.unit, ctx.lang),
+                percent=formatting.percent(progress(figures.cumulative, metric.target), ctx.lang),
             ),
         )
     ]
@@ -469,7 +508,7 @@ def metric_line(ctx: Ctx, f: MetricFigures) -> str:
     ratio = progress(total, m.target)
     status = t(
         f"kpi.trend.{tr.status}",
-        projected=_amount(round(tr.projected or 0), m.unit),
+        projected=_amount(round(tr.projected or 0), m.unit, ctx.lang),
         date=_day(ctx, m.target_date),
     )
     label = t("kpi.vanity.label") if m.vanity else ""
@@ -477,22 +516,22 @@ def metric_line(ctx: Ctx, f: MetricFigures) -> str:
         "kpi.metric_line",
         metric=m.name,
         vanity=label,
-        total=_amount(total, m.unit),
-        target=_amount(m.target, m.unit),
+        total=_amount(total, m.unit, ctx.lang),
+        target=_amount(m.target, m.unit, ctx.lang),
         bar=progress_bar(ratio),
-        percent=round(ratio * 100),
+        percent=formatting.percent(ratio, ctx.lang),
         trend=status,
     )
 
 
-def _amount(value: float, unit: str) -> str:
-    return f"{format_number(value)} {unit}".strip()
+def _amount(value: float, unit: str, lang: str) -> str:
+    return formatting.amount(value, unit, lang)
 
 
 def _day(ctx: Ctx, day: date | None) -> str:
     if day is None:
         return ""
-    return day.strftime(ctx.t("format.date"))
+    return formatting.day(day, ctx.lang)
 
 
 # -- ingest token ------------------------------------------------------------------
@@ -513,9 +552,10 @@ def token(ctx: Ctx, rest: str) -> list[Reply]:
             KpiToken.channel_id == ctx.shared_channel_id,
         )
     ).first()
-    if sub not in ("", "show", "voir", "rotate", "renew", "renouveler", "nouveau", "new"):
+    word = ARGUMENT_WORDS.resolve(sub) if sub else "show"
+    if word not in ("show", "rotate"):
         raise UserError("kpi.errors.token_usage")
-    if row is not None and sub in ("", "show", "voir"):
+    if row is not None and word == "show":
         return [
             Reply(
                 text=ctx.t(

@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, delete, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from bot.kernel import formatting
 from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.i18n import Translator
@@ -32,7 +33,6 @@ from bot.kpi.stats import (
     MetricFigures,
     Week,
     figures,
-    format_number,
     iso_week,
     objectives_and_metrics,
     progress,
@@ -364,13 +364,13 @@ def _change(t: Translator, this: float, last: float, unit: str) -> str:
     if abs(delta) < 1e-9:
         return t("kpi.digest.change_same")
     sign = "+" if delta > 0 else "−"
-    amount = f"{sign}{format_number(abs(delta))} {unit}".strip()
+    amount = sign + formatting.amount(abs(delta), unit, t.lang)
     if last > 0:
         return t(
             "kpi.digest.change_pct",
             arrow="▲" if delta > 0 else "▼",
             amount=amount,
-            percent=f"{sign}{round(abs(delta) / last * 100)}",
+            percent=sign + formatting.percent(abs(delta) / last, t.lang),
         )
     return t("kpi.digest.change", arrow="▲" if delta > 0 else "▼", amount=amount)
 
@@ -378,11 +378,12 @@ def _change(t: Translator, this: float, last: float, unit: str) -> str:
 def _breakdown(t: Translator, values: dict[str | None, float]) -> str:
     ordered = sorted(values.items(), key=lambda kv: (-kv[1], kv[0] or "\uffff"))
     shown = [
-        f"{name or t('kpi.unattributed')} {format_number(v)}" for name, v in ordered[:MAX_BREAKDOWN]
+        f"{name or t('kpi.unattributed')} {formatting.number(v, t.lang)}"
+        for name, v in ordered[:MAX_BREAKDOWN]
     ]
     if len(ordered) > MAX_BREAKDOWN:
         rest = sum(v for _, v in ordered[MAX_BREAKDOWN:])
-        shown.append(t("kpi.digest.others", value=format_number(rest)))
+        shown.append(t("kpi.digest.others", value=formatting.number(rest, t.lang)))
     return " · ".join(shown)
 
 
@@ -392,24 +393,24 @@ def metric_block(t: Translator, f: MetricFigures, week: Week, as_of: datetime) -
     started = min(x for x in (m.created_at, f.first_at) if x is not None)
     tr = trend(f.cumulative, m.target, started, as_of, m.target_date, week.timezone)
     ratio = progress(f.cumulative, m.target)
-    day = m.target_date.strftime(t("format.date")) if m.target_date else ""
+    day = formatting.day(m.target_date, t.lang)
     lines = [
         t(
             "kpi.digest.metric_week",
             metric=m.name,
             vanity=t("kpi.vanity.label") if m.vanity else "",
-            value=f"{format_number(f.this_week)} {unit}".strip(),
+            value=formatting.amount(f.this_week, unit, t.lang),
             change=_change(t, f.this_week, f.last_week, unit),
         ),
         t(
             "kpi.digest.metric_total",
-            total=f"{format_number(f.cumulative)} {unit}".strip(),
-            target=f"{format_number(m.target)} {unit}".strip(),
+            total=formatting.amount(f.cumulative, unit, t.lang),
+            target=formatting.amount(m.target, unit, t.lang),
             bar=progress_bar(ratio),
-            percent=round(ratio * 100),
+            percent=formatting.percent(ratio, t.lang),
             trend=t(
                 f"kpi.trend.{tr.status}",
-                projected=f"{format_number(round(tr.projected or 0))} {unit}".strip(),
+                projected=formatting.amount(round(tr.projected or 0), unit, t.lang),
                 date=day,
             ),
         ),

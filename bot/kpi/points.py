@@ -11,7 +11,6 @@ import csv
 import hashlib
 import io
 import math
-import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +21,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from bot.kernel.errors import RequestRefused, UserError
+from bot.kernel.i18n import translator
+from bot.kernel.number_reader import AmbiguousNumber, NotANumber, read_number
 from bot.kernel.parsing import fold
 from storage.models.kpi import KpiPoint, KpiToken, Metric
 from storage.models.tenancy import Partnership, Party
@@ -64,34 +65,14 @@ class Stored:
 
 # -- numbers -----------------------------------------------------------------------
 
-_NUMBER_RE = re.compile(r"^([+-]?)(\d[\d\s\u00a0\u202f.,']*)([kKmM]?)$")
 
+def parse_amount(raw: str, lang: str | None) -> float:
+    """A figure as typed in chat or in a file, read in the channel's language
+    (`bot.kernel.number_reader`).
 
-def parse_amount(raw: str) -> float | None:
-    """'12', '1 250', '1,5' (French), '1,250.50', '10k', '2M' -> float; else None."""
-    text = raw.strip().replace("€", "").replace("$", "").strip()
-    match = _NUMBER_RE.match(text)
-    if match is None:
-        return None
-    sign, digits, suffix = match.groups()
-    digits = re.sub(r"[\s\u00a0\u202f']", "", digits)
-    if "," in digits and "." in digits:
-        # The last separator is the decimal one: 1,250.50 or 1.250,50.
-        decimal = "," if digits.rfind(",") > digits.rfind(".") else "."
-        thousands = "." if decimal == "," else ","
-        digits = digits.replace(thousands, "").replace(decimal, ".")
-    elif digits.count(",") == 1:
-        digits = digits.replace(",", ".")
-    elif digits.count(",") > 1:
-        digits = digits.replace(",", "")
-    elif digits.count(".") > 1:
-        digits = digits.replace(".", "")
-    try:
-        value = float(digits)
-    except ValueError:
-        return None
-    value *= {"": 1, "k": 1e3, "m": 1e6}[suffix.lower()]
-    return -value if sign == "-" else value
+    Raises `NotANumber` or `AmbiguousNumber` (both `UserError`s).
+    """
+    return float(read_number(raw, lang).value)
 
 
 # -- lookups -------------------------------------------------------------------------
@@ -231,11 +212,17 @@ def _optional_text(point: Mapping[str, object], name: str, where: str, limit: in
     return text or None
 
 
-def _value(raw: object, where: str) -> float:
+def _value(raw: object, where: str, lang: str | None) -> float:
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
         raise PointError(400, "kpi.points.bad_value", where=where)
-    value = parse_amount(raw) if isinstance(raw, str) else float(raw)
-    if value is None or not math.isfinite(value):
+    try:
+        value = parse_amount(raw, lang) if isinstance(raw, str) else float(raw)
+    except NotANumber as exc:
+        raise PointError(400, "kpi.points.bad_value", where=where) from exc
+    except AmbiguousNumber as exc:
+        key = "kpi.points.numbers.ambiguous_value"
+        raise PointError(400, key, where=where, **exc.params) from exc
+    if not math.isfinite(value):
         raise PointError(400, "kpi.points.bad_value", where=where)
     return value
 
@@ -256,8 +243,13 @@ def _known_metric(metrics: Mapping[str, Metric], name: str, where: str) -> Metri
     return metric
 
 
-def ingest(session: Session, token: str, payload: object, now: datetime) -> Stored:
-    """Validate and store the points of one `POST /kpi/ingest` body, or raise PointError."""
+def ingest(
+    session: Session, token: str, payload: object, now: datetime, lang: str | None = None
+) -> Stored:
+    """Validate and store the points of one `POST /kpi/ingest` body, or raise PointError.
+
+    `lang` reads values sent as text ("1 250,50"); None: the token's channel's language.
+    """
     owner = token_owner(session, token)
     if owner is None:
         raise PointError(401, "kpi.points.bad_token")
@@ -271,6 +263,8 @@ def ingest(session: Session, token: str, payload: object, now: datetime) -> Stor
         raise PointError(413, "kpi.points.too_many", limit=MAX_POINTS_PER_REQUEST)
     metrics = metrics_by_key(session, partnership)
     parties = party_names(session, partnership)
+    if lang is None:
+        lang = channel_lang(session, owner.platform, owner.team_id, owner.channel_id)
     points: list[NewPoint] = []
     for index, item in enumerate(items):
         where = f"point {index}" if isinstance(payload, list) else "point"
@@ -280,7 +274,7 @@ def ingest(session: Session, token: str, payload: object, now: datetime) -> Stor
         points.append(
             NewPoint(
                 metric=_known_metric(metrics, name if isinstance(name, str) else "", where),
-                value=_value(item.get("value"), where),
+                value=_value(item.get("value"), where, lang),
                 at=parse_instant(item.get("at"), where),
                 partner=clean_label(_optional_text(item, "partner", where, MAX_TEXT), parties),
                 channel=clean_label(_optional_text(item, "channel", where, MAX_TEXT)),
@@ -323,8 +317,12 @@ def parse_csv(
     timezone: str,
     *,
     default_source: str = "csv",
+    lang: str | None = None,
 ) -> list[NewPoint]:
-    """Every point of a CSV file, or ImportFailed listing every bad line."""
+    """Every point of a CSV file, or ImportFailed listing every bad line.
+
+    Values are read as the chat reads them in the channel's language `lang`.
+    """
     reader = csv.DictReader(lines)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in CSV_REQUIRED if c not in header]
@@ -351,14 +349,14 @@ def parse_csv(
     errors: list[LineError] = []
     for row in reader:
         line = reader.line_num
-        where = f"line {line}"
+        where = translator(lang)("kpi.points.where.line", line=line)
         try:
             if None in row:  # more cells than columns
                 raise PointError(400, "kpi.points.extra_cells", where=where)
             points.append(
                 NewPoint(
                     metric=_known_metric(metrics, row.get("metric") or "", where),
-                    value=_value(row.get("value") or "", where),
+                    value=_value(row.get("value") or "", where, lang),
                     at=_csv_instant(row.get("date") or "", zone, where),
                     partner=clean_label(_optional_text(row, "partner", where, MAX_TEXT), parties),
                     channel=clean_label(_optional_text(row, "channel", where, MAX_TEXT)),
@@ -381,11 +379,32 @@ def import_csv(
     now: datetime,
     *,
     default_source: str = "csv",
+    lang: str | None = None,
 ) -> Stored:
     points = parse_csv(
-        session, partnership, io.StringIO(text), timezone, default_source=default_source
+        session, partnership, io.StringIO(text), timezone, default_source=default_source, lang=lang
     )
     return store_points(session, points, now)
+
+
+def channel_lang(session: Session, platform: str, team_id: str, channel_id: str) -> str | None:
+    """The language the bot speaks in a channel (its setting, else its team's), if set."""
+    from bot.kernel.i18n import normalize_locale
+    from storage.models import Channel, Team
+
+    channel = session.exec(
+        select(Channel).where(
+            Channel.platform == platform,
+            Channel.team_id == team_id,
+            Channel.channel_id == channel_id,
+        )
+    ).first()
+    team = session.exec(
+        select(Team).where(Team.platform == platform, Team.team_id == team_id)
+    ).first()
+    return normalize_locale(channel.locale if channel else None) or normalize_locale(
+        team.locale if team else None
+    )
 
 
 def require_metric(session: Session, partnership: Partnership, name: str) -> Metric:

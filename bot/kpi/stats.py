@@ -308,10 +308,3 @@ def progress(total: float, target: float) -> float:
 def progress_bar(ratio: float, width: int = BAR_WIDTH) -> str:
     filled = min(width, round(min(ratio, 1.0) * width))
     return "▓" * filled + "░" * (width - filled)
-
-
-def format_number(value: float) -> str:
-    """12, 12.5, 1 250 — thin spaces as thousands separators read well in both languages."""
-    if abs(value - round(value)) < 1e-9:
-        return f"{round(value):,}".replace(",", " ")
-    return f"{value:,.2f}".rstrip("0").rstrip(".").replace(",", " ")

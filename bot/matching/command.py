@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from bot.kernel import formatting
 from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.limits import MATCH_MAX_CHARS, check_length
@@ -20,6 +21,7 @@ from bot.kernel.parsing import fold, split_first
 from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import CommandSpec, Registry
 from bot.kernel.types import Button, ButtonStyle, Reply, ReplyField, Tenant, Visibility
+from bot.kernel.words import Words, option_aliases
 from bot.matching import profiles as store
 from bot.matching.directory import IndexCache, load_demo
 from bot.matching.engine import Match, Note, Query, best_contact, rank
@@ -80,6 +82,16 @@ PARTNER_OPTIONS = {
 }
 
 
+# The words of /match and /partner in both languages (French first: what French help shows).
+MATCH_WORDS = Words(
+    {"profile": ("profil",), "show": ("voir", "afficher"), "set": ("modifier", "définir")},
+    extra={"set": ("edit",)},
+)
+PARTNER_WORDS = Words(
+    {"": ("",), "add": ("ajouter",), "show": ("voir", "afficher"), "list": ("liste",)}
+)
+
+
 def register(registry: Registry, *, weights: Weights | None = None) -> None:
     cache = IndexCache()
     chosen = weights or Weights()
@@ -97,6 +109,10 @@ def register(registry: Registry, *, weights: Weights | None = None) -> None:
             summary_key="matching.summary.match",
             usage_key="matching.usage.match",
             options={"sector": "str", "geo": "str", "min-audience": "int", "top": "int"},
+            option_aliases=option_aliases(
+                {"sector": ("secteur",), "geo": ("zone",), "min-audience": ("audience-min",)}
+            ),
+            words=(MATCH_WORDS,),
         )
     )
     registry.add_command(
@@ -106,6 +122,20 @@ def register(registry: Registry, *, weights: Weights | None = None) -> None:
             summary_key="matching.summary.partner",
             usage_key="matching.usage.partner",
             options=PARTNER_OPTIONS,  # type: ignore[arg-type]
+            option_aliases=option_aliases(
+                {
+                    "sector": ("secteur",),
+                    "sectors": ("secteurs",),
+                    "geography": ("zone", "géographie"),
+                    "channels": ("canaux",),
+                    "resources": ("ressources",),
+                    "needs": ("besoins",),
+                    "objectives": ("objectifs",),
+                    "role": ("rôle", "fonction"),
+                    "website": ("site",),
+                }
+            ),
+            words=(PARTNER_WORDS,),
         )
     )
     registry.add_action(DEMO_ACTION, demo_action)
@@ -144,7 +174,7 @@ def _private(reply: Reply) -> Reply:
 
 def match(ctx: Ctx, cache: IndexCache, weights: Weights) -> list[Reply]:
     sub, rest = split_first(ctx.text)
-    if sub in ("profile", "profil"):
+    if MATCH_WORDS.means(sub, "profile"):
         return profile_command(ctx, rest)
     check_length(ctx.text, MATCH_MAX_CHARS, "limits.search_too_long")
     top = ctx.options.get("top", DEFAULT_TOP)
@@ -278,7 +308,10 @@ def _note(ctx: Ctx, note: Note) -> str:
     if "channels" in params:
         params["channels"] = ", ".join(
             ctx.t(
-                "matching.reason.channel_sizes", channel=c, theirs=_size(theirs), ours=_size(ours)
+                "matching.reason.channel_sizes",
+                channel=c,
+                theirs=_size(theirs, ctx.lang),
+                ours=_size(ours, ctx.lang),
             )
             for c, theirs, ours in params["channels"]  # type: ignore[attr-defined]
         )
@@ -288,19 +321,15 @@ def _note(ctx: Ctx, note: Note) -> str:
             for c in params["criteria"]  # type: ignore[attr-defined]
         )
     if "audience" in params:
-        params["audience"] = _size(int(params["audience"]))  # type: ignore[call-overload]
+        params["audience"] = _size(int(params["audience"]), ctx.lang)  # type: ignore[call-overload]
     return ctx.t(f"matching.{note.key}", **params)
 
 
-def _size(value: int) -> str:
-    """12,000 -> '12k'; 2,500,000 -> '2.5M'; 0 -> '?'."""
+def _size(value: int, lang: str) -> str:
+    """12,000 -> '12K' / '12 k'; 2,500,000 -> '2.5M' / '2,5 M'; 0 -> '?'."""
     if value <= 0:
         return "?"
-    if value >= 1_000_000:
-        return f"{value / 1_000_000:.1f}".rstrip("0").rstrip(".") + "M"
-    if value >= 1_000:
-        return f"{value / 1_000:.1f}".rstrip("0").rstrip(".") + "k"
-    return str(value)
+    return formatting.compact(value, lang)
 
 
 # -- /match profile -------------------------------------------------------------
@@ -308,7 +337,7 @@ def _size(value: int) -> str:
 
 def profile_command(ctx: Ctx, text: str) -> list[Reply]:
     sub, rest = split_first(text)
-    if sub in ("", "show", "voir", "afficher"):
+    if sub == "" or MATCH_WORDS.means(sub, "show"):
         row = store.own_profile(ctx.session, ctx.tenant)
         if row is None:
             return [_private(Reply(text=ctx.t("matching.profile.none")))]
@@ -317,7 +346,7 @@ def profile_command(ctx: Ctx, text: str) -> list[Reply]:
         card.title = ctx.t("matching.profile.title", name=row.name)
         card.footer = ctx.t("matching.profile.footer")
         return [card]
-    if sub in ("set", "edit", "définir", "definir", "modifier"):
+    if MATCH_WORDS.means(sub, "set"):
         return _profile_set(ctx, rest)
     raise UserError("matching.errors.unknown_profile_subcommand", sub=sub)
 
@@ -367,7 +396,7 @@ def profile_card(ctx: Ctx, p: Profile) -> Reply:
     add("sectors", p.sectors)
     add("audience", p.audience)
     add("geography", p.geography)
-    add("channels", [f"{k} {_size(v)}" for k, v in p.channels.items()])
+    add("channels", [f"{k} {_size(v, ctx.lang)}" for k, v in p.channels.items()])
     add("resources", p.resources)
     add("needs", p.needs)
     add("culture", p.culture)
@@ -385,15 +414,11 @@ def partner(ctx: Ctx) -> list[Reply]:
     sub, rest = split_first(ctx.text)
     actions: dict[str, Callable[[Ctx, str], list[Reply]]] = {
         "add": _partner_add,
-        "ajouter": _partner_add,
         "show": _partner_show,
-        "voir": _partner_show,
-        "afficher": _partner_show,
         "list": _partner_list,
-        "liste": _partner_list,
         "": _partner_list,
     }
-    action = actions.get(sub)
+    action = actions.get(PARTNER_WORDS.resolve(sub) or "?")
     if action is None:
         raise UserError("matching.errors.unknown_partner_subcommand", sub=sub)
     return action(ctx, rest)

@@ -26,7 +26,9 @@ from sqlmodel import Session, col
 from sqlmodel import select as orm_select
 
 from bot.kernel import csv_safe
+from bot.kernel.errors import UserError
 from bot.kernel.i18n import Translator
+from bot.kernel.number_reader import read_number
 from bot.kernel.parsing import fold
 from bot.kernel.types import Tenant
 from storage.models import Counter, PartnerContact, PartnerProfile
@@ -65,8 +67,6 @@ _EMAIL_RE = re.compile(r"^[^@\s;]+@[^@\s;]+\.[^@\s;]+$")
 _URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 _DOMAIN_RE = re.compile(r"^[\w-]+(\.[\w-]+)+(/\S*)?$")
 _GEO_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]{1,3}(-[A-Za-z0-9]{1,4})?$")
-_SIZE_RE = re.compile(r"^(\d+(?:[.,]\d+)?)([km]?)$")
-_GROUPED_RE = re.compile(r"^\d{1,3}([.,]\d{3})+$")
 
 
 @dataclass(slots=True)
@@ -188,14 +188,11 @@ def parse_size(raw: object, channel: str) -> int:
     if isinstance(raw, int | float):
         number = float(raw)
     else:
-        text = str(raw).lower().replace(" ", "").replace("\u202f", "").replace("_", "")
-        if _GROUPED_RE.match(text):
-            text = re.sub(r"[.,]", "", text)
-        match = _SIZE_RE.match(text)
-        if match is None:
-            raise ProfileError("bad_size", channel=channel, value=raw)
-        number = float(match.group(1).replace(",", "."))
-        number *= {"": 1, "k": 1_000, "m": 1_000_000}[match.group(2)]
+        # The chat's number reader; an audience counts people, so '1.500' is 1500.
+        try:
+            number = float(read_number(str(raw), None, whole=True).value)
+        except UserError as exc:
+            raise ProfileError("bad_size", channel=channel, value=raw) from exc
     if number < 0 or number > MAX_AUDIENCE:
         raise ProfileError("bad_size", channel=channel, value=raw)
     return int(round(number))

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from bot.decisions import announce, record_decision
+from bot.kernel import formatting
 from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.i18n import Translator
@@ -22,6 +23,7 @@ from bot.kernel.parsing import fold, mentions, parse_number, split_first
 from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import CommandSpec, DigestWeek, Registry, RenderContext
 from bot.kernel.types import Attachment, Button, Reply, ReplyField, Tenant, Visibility
+from bot.kernel.words import Words
 from bot.planning import reminders
 from bot.planning.dates import (
     DATE_MAX_CHARS,
@@ -45,9 +47,9 @@ _BECAUSE_RE = re.compile(r"\s+(?:because|parce\s+que|parce\s+qu['’]|since)\s*"
 _DDAY_IDS = {"d-day", "dday", "j", "d", "jour j", "launch", "lancement", "jour-j"}
 
 _SUBCOMMANDS = {
-    "": "timeline",
-    "list": "timeline",
-    "liste": "timeline",
+    "": "list",
+    "list": "list",
+    "liste": "list",
     "timeline": "picture",
     "frise": "picture",
     "launch": "launch",
@@ -77,6 +79,26 @@ _SUBCOMMANDS = {
 }
 
 
+# The same words as a table for help and the French-wording check (bot/words.py).
+SUBCOMMANDS = Words.from_lookup(
+    _SUBCOMMANDS,
+    french={
+        "list": "liste",
+        "picture": "frise",
+        "launch": "lancement",
+        "add": "ajouter",
+        "done": "fait",
+        "cancel": "annuler",
+        "show": "voir",
+        "move": "déplacer",
+        "reminders": "rappels",
+        "snooze": "reporter",
+        "export": "exporter",
+    },
+    english=("timeline",),
+)
+
+
 def register(registry: Registry) -> None:
     registry.add_command(
         CommandSpec(
@@ -85,6 +107,7 @@ def register(registry: Registry) -> None:
             summary_key="plan.summary",
             usage_key="plan.usage",
             options={"notes": "str"},
+            words=(SUBCOMMANDS,),
         )
     )
     registry.add_action("plan.done", done_action)
@@ -129,7 +152,7 @@ def plan(ctx: Ctx) -> list[Reply]:
     if name in _CHANGES:
         require(ctx, Permission.PLAN)
     handler = {
-        "timeline": lambda: timeline(ctx),
+        "list": lambda: timeline(ctx),
         "picture": lambda: timeline_picture(ctx),
         "launch": lambda: launch(ctx, rest),
         "add": lambda: add(ctx, rest),
@@ -449,7 +472,8 @@ def add(ctx: Ctx, rest: str) -> list[Reply]:
                 number=m.number,
                 title=m.title,
                 date=date_label(ctx.t, m, ctx.partnership.launch_date),
-                owners=" ".join(f"<@{o}>" for o in m.owners),
+                owners=formatting.items([f"<@{o}>" for o in m.owners], ctx.lang),
+                count=len(m.owners),
             ),
             target_channel=ctx.target_channel,
         )

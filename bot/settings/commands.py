@@ -9,11 +9,49 @@ from bot.kernel.errors import UserError
 from bot.kernel.help import command_help
 from bot.kernel.i18n import SUPPORTED, Translator
 from bot.kernel.limits import TIMEZONE_MAX_CHARS, check_length
-from bot.kernel.parsing import split_first
+from bot.kernel.parsing import fold, split_first
 from bot.kernel.permissions import Permission, describe, require, standing_of
 from bot.kernel.registry import CommandSpec, Registry
 from bot.kernel.types import Reply, ReplyField, Visibility
+from bot.kernel.words import Words
 from bot.settings import companies, links
+
+# The words of /accord in both languages (French first: the form French help shows).
+# `/accord digest|bilan` and `/accord reminders|rappels` belong to their capabilities.
+SUBCOMMANDS = Words(
+    {
+        "": ("",),
+        "help": ("aide",),
+        "lang": ("langue",),
+        "tz": ("fuseau",),
+        "channel": ("canal", "salon"),
+        "party": ("entreprise", "partie"),
+        "digest": ("bilan",),
+        "reminders": ("rappels",),
+    },
+    extra={
+        "": ("status", "statut"),
+        "lang": ("language",),
+        "tz": ("timezone",),
+        "party": ("company",),
+    },
+)
+PARTY_WORDS = Words(
+    {
+        "": ("",),
+        "add": ("ajouter",),
+        "list": ("liste",),
+        "remove": ("retirer", "enlever", "supprimer"),
+        "leave": ("quitter", "partir"),
+        "rep": ("representant", "representante"),
+    },
+    extra={"rep": ("representative",)},
+)
+# Words for "off" in `/accord channel off`, `/accord digest pause`...
+SWITCH_WORDS = Words(
+    {"off": ("aucun", "désactiver"), "pause": ("pause", "suspendre"), "resume": ("reprendre",)},
+    extra={"off": ("none", "unlink")},
+)
 
 
 def register(registry: Registry) -> None:
@@ -23,6 +61,7 @@ def register(registry: Registry) -> None:
             handler=accord,
             summary_key="help.summary.accord",
             usage_key="help.usage.accord",
+            words=(SUBCOMMANDS, PARTY_WORDS, SWITCH_WORDS),
         )
     )
     registry.company_joined.append(companies.announce_joins)
@@ -30,21 +69,25 @@ def register(registry: Registry) -> None:
 
 def accord(ctx: Ctx) -> list[Reply]:
     sub, rest = split_first(ctx.text)
-    if sub in ("", "status", "statut"):
+    name = SUBCOMMANDS.resolve(sub)
+    if name == "":
         return status(ctx)
-    if sub in ("help", "aide"):
+    if name == "help":
         return help_reply(ctx, rest)
-    if sub in ("lang", "langue", "language"):
+    if name == "lang":
         require(ctx, Permission.MANAGE_SETTINGS)
         return set_language(ctx, rest)
-    if sub in ("tz", "timezone", "fuseau"):
+    if name == "tz":
         require(ctx, Permission.MANAGE_SETTINGS)
         return set_timezone(ctx, rest)
-    if sub in ("channel", "canal", "salon"):
+    if name == "channel":
         return link_channel(ctx, rest)  # only explains the link handshake: changes nothing
-    if sub in ("party", "partie", "company", "entreprise"):
+    if name == "party":
         return party(ctx, rest)
-    if (extra := ctx.registry.accord_subcommands.get(sub)) is not None:
+    extra = ctx.registry.accord_subcommands.get(sub) or ctx.registry.accord_subcommands.get(
+        fold(sub)
+    )
+    if extra is not None:
         return extra(ctx, rest)
     raise UserError("accord.errors.unknown_subcommand", sub=sub)
 
@@ -136,7 +179,7 @@ def link_channel(ctx: Ctx, arg: str) -> list[Reply]:
 
 def party(ctx: Ctx, arg: str) -> list[Reply]:
     sub, rest = split_first(arg)
-    if sub in ("", "list", "liste"):
+    if PARTY_WORDS.resolve(sub) in ("", "list"):
         return status(ctx)
     replies = companies.party_command(ctx, sub, rest)
     if replies is None:

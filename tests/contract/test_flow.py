@@ -188,15 +188,18 @@ def test_french(console: ConsoleAdapter, app: App) -> None:
     assert "⬜ Objectifs communs et KPI décisifs — manquant" in out
     say(console, *TERMS)
     out = say(console, "/contract recapitulatif")
-    assert "avons-nous compris la même chose ?" in out
+    assert "avons-nous compris la même chose\u202f?" in out
     assert "[2] Nous avons compris la même chose (Beta)" in out
     out = say(console, "@bob: !1")
-    assert "Vous représentez Beta : vous ne pouvez confirmer que pour Beta, pas pour Acme." in out
+    assert (
+        "Vous représentez Beta\u00a0: vous ne pouvez confirmer que pour Beta, pas pour Acme."
+        in out
+    )
     say(console, "@bob: /contract confirmer")
     out = say(console, "@alice: /contract valider")
     assert "Accord confirmé par toutes les parties" in out
     out = say(console, "@alice: /contract set objectifs 600 inscriptions")
-    assert "Terme du contrat « Objectifs communs et KPI décisifs » modifié" in out
+    assert "Terme du contrat «\u202fObjectifs communs et KPI décisifs\u202f» modifié" in out
     assert status(app) == "awaiting_confirmation"
 
 

@@ -181,6 +181,6 @@ def test_reminders_in_french(console: ConsoleAdapter, app: App, clock: FixedCloc
     clock.advance(timedelta(days=2))
     dispatcher(app, clock, recorder).run_once()
     text = recorder.texts()[0]
-    assert "Rappel : l’accord attend votre confirmation" in text
+    assert "Rappel\u00a0: l’accord attend votre confirmation" in text
     labels = [b.label for b in recorder.posts[0][1].buttons]
     assert "Nous avons compris la même chose (Acme)" in labels

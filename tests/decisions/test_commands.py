@@ -211,4 +211,8 @@ def test_help_lists_every_command_and_help_per_command(app: App) -> None:
         "/accord",
     ]
     [one] = run(app, "aide", name="decide", locale="fr").replies
-    assert one.title and one.title.startswith("/decide — ") and "--supersedes" in one.text
+    assert one.title and one.title.startswith("/decide — ") and "--remplace" in one.text
+    # The French option name works like the English one.
+    run(app, "first", locale="fr")
+    [replaced] = run(app, "--remplace 1 second", locale="fr").replies
+    assert "Remplace\u00a0: #1" in replaced.plain_text()

@@ -25,14 +25,14 @@ def test_overview_shows_decisions_deadlines_and_metrics(app: App, console: Conso
     title, partnership = home.overview(
         app.session_factory, Tenant("console", "acme-beta"), "alice", "en", app.clock.now()
     )
-    assert title.text == "You take part in 1 partnership(s)."
+    assert title.text == "You take part in 1 partnership."
     decisions, deadlines, metrics = partnership.sections
     # #1 is the audit decision of Acme's creation.
     assert "#2 · we launch on 1 April #launch" in decisions
     assert "#1 · <@alice> created the company Acme" in decisions
     assert "#1 Landing page · 2026-03-18 · <@alice>" in deadlines
     assert "Press kit" not in deadlines  # done
-    assert "leads: 125 / 500 (25 %)" in metrics
+    assert "leads: 125 / 500 (25%)" in metrics
 
 
 def test_overview_of_a_newcomer_in_french(app: App) -> None:

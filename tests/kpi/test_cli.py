@@ -45,10 +45,10 @@ def test_import_all_or_nothing(
     assert "line 3: “value” must be a number." in err
     assert "line 4: unknown metric “nope”" in err
     assert "line 5: “date” must be an ISO 8601 date" in err
-    assert "nothing imported: 3 bad line(s)" in err
+    assert "Nothing imported: 3 bad lines." in err
     assert main([*args, str(good)]) == 0
     assert main([*args, str(good)]) == 0
-    assert "imported 0 point(s), 2 already there" in capsys.readouterr().err
+    assert "No new point imported; already there: 2." in capsys.readouterr().err
     with app.session_factory() as s:
         points = s.exec(select(KpiPoint).order_by(KpiPoint.id)).all()
     assert [(p.value, p.partner, p.channel) for p in points] == [

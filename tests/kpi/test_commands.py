@@ -28,11 +28,11 @@ def test_objective_metric_log_and_overview_in_english(console: ConsoleAdapter, a
         "/kpi log leads 8",
         "/kpi",
     )
-    assert "Recorded 12 leads on 2026-03-01 · partner Beta · channel newsletter." in out
+    assert "Recorded leads: 12 on 2026-03-01 · partner Beta · channel newsletter." in out
     # Without partner: the logger's company; the party's spelling is kept.
-    assert "Recorded 8 leads on 2026-03-02 · partner Acme · channel unattributed." in out
-    assert "Total so far: 20 of 100 (20 %)." in out
-    assert "• leads: 20 / 100 ▓▓░░░░░░░░ 20 % · on track for 2026-04-30" in out
+    assert "Recorded leads: 8 on 2026-03-02 · partner Acme · channel unattributed." in out
+    assert "Total so far: 20 of 100 (20%)." in out
+    assert "• leads: 20 / 100 ▓▓░░░░░░░░ 20% · on track for 2026-04-30" in out
     with app.session_factory() as s:
         points = s.exec(select(KpiPoint).order_by(KpiPoint.id)).all()
         assert [(p.value, p.partner, p.channel, p.source) for p in points] == [
@@ -48,7 +48,7 @@ def test_at_most_two_decisive_metrics(console: ConsoleAdapter, app: App) -> None
         '/kpi metric "Spring co-launch" revenue target 20000€ by end of March',
         '/kpi metric "Spring co-launch" signups target 300',
     )
-    assert "revenue for “Spring co-launch”: target 20 000 € by 2026-03-31." in out
+    assert "revenue for “Spring co-launch”: target €20,000 by 2026-03-31." in out
     assert "“Spring co-launch” already has 2 decisive metrics (leads, revenue)." in out
     assert "more metrics blur what success means" in out
     with app.session_factory() as s:
@@ -63,7 +63,7 @@ def test_vanity_metric_refused_then_kept(console: ConsoleAdapter, app: App) -> N
         assert s.exec(select(Metric)).all() == []
     out = say(console, '/kpi metric "Awareness" story-views target 10000 --keep-vanity', "/kpi")
     assert "is a vanity metric, kept on purpose" in out
-    assert "story-views (vanity metric): 0 / 10 000" in out
+    assert "story-views (vanity metric): 0 / 10,000" in out
     with app.session_factory() as s:
         metric = s.exec(select(Metric)).one()
         assert metric.vanity and metric.vanity_kept_by == "alice"
@@ -81,15 +81,21 @@ def test_french_transcript(app: App, tmp_path: Path) -> None:
         "/kpi log inscriptions 3 le 32 truc",
         "/kpi",
     )
-    assert "Objectif « Co-lancement printemps » ajouté." in out
-    assert "« abonnés » ressemble à un indicateur de vanité" in out
-    assert "les inscriptions, les conversions (achats) ou le chiffre d'affaires" in out
-    assert "Indicateur décisif inscriptions pour « Co-lancement printemps » : cible 1 000" in out
-    assert "cible 1 000 d'ici le 30/04/2026." in out
+    # French typography: narrow no-break spaces inside « » and before ; ! ?, a no-break
+    # space before :, the typographic apostrophe, and French digit grouping.
+    assert "Objectif «\u202fCo-lancement printemps\u202f» ajouté." in out
+    assert "«\u202fabonnés\u202f» ressemble à un indicateur de vanité" in out
+    assert "les inscriptions, les conversions (achats) ou le chiffre d’affaires" in out
     assert (
-        "Noté 1 500 inscriptions le 01/03/2026 · partenaire non attribué · canal boutique." in out
+        "Indicateur décisif inscriptions pour «\u202fCo-lancement printemps\u202f»\u00a0:"
+        " cible 1\u202f000" in out
     )
-    assert "Je ne sais pas lire la date « le 32 truc »" in out
+    assert "cible 1\u202f000 d’ici le 30/04/2026." in out
+    assert (
+        "Noté pour inscriptions\u00a0: 1\u202f500 le 01/03/2026 · partenaire non attribué"
+        " · canal boutique." in out
+    )
+    assert "Je ne sais pas lire la date «\u202fle 32 truc\u202f»" in out
     assert "cible atteinte ✅" in out
 
 

@@ -144,7 +144,7 @@ def test_digest_preview_in_french(app: App, tmp_path: Path) -> None:
     setup_launch(console)
     out = say(console, "/accord lang fr", "/kpi log leads 4", "/digest")
     assert "Bilan de la semaine 9" in out
-    assert "leads : 0 cette semaine" in out  # logged this week (10), reviewing week 9
+    assert "leads\u00a0: 0 cette semaine" in out  # logged this week (10), reviewing week 9
     assert "Aucune décision notée cette semaine." in out
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from bot.kpi.points import NewPoint, parse_amount, store_points
+from bot.kpi.points import NewPoint, store_points
 from bot.kpi.stats import figures, iso_week, reviewed_week, trend, week_of, weekly_series
 from storage import db
 from storage.models import Partnership
@@ -166,15 +166,3 @@ def test_reviewed_week_and_trend() -> None:
     assert trend(100, 500, start, as_of, date(2026, 4, 1), "UTC").status == "behind"
     assert trend(100, 100, start, as_of, None, "UTC").status == "reached"
     assert trend(10, 100, start, as_of, date(2026, 3, 5), "UTC").status == "missed"
-
-
-def test_parse_amount() -> None:
-    assert parse_amount("12") == 12
-    assert parse_amount("1 250") == 1250
-    assert parse_amount("1,5") == 1.5
-    assert parse_amount("1,250.50") == 1250.5
-    assert parse_amount("1.250,50") == 1250.5
-    assert parse_amount("10k") == 10000
-    assert parse_amount("-3") == -3
-    assert parse_amount("abc") is None
-    assert parse_amount("12abc") is None

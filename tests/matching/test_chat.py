@@ -78,7 +78,7 @@ def test_own_profile_show_and_edit(console: ConsoleAdapter, app: App) -> None:
         "/match profile set channels instagram:12k;newsletter:3000",
         "/match profile set contact Ana Lima | Head of partnerships | ana@example.org",
     )
-    assert "Channels: instagram 12k, newsletter 3k" in out
+    assert "Channels: instagram 12K, newsletter 3K" in out
     out = say(console, "/match profile")
     assert "*Our profile: Atelier Nuage*" in out
     assert "Audience (persona): parents, urban" in out
@@ -125,19 +125,19 @@ def test_french_transcript(console: ConsoleAdapter) -> None:
     say(console, "/accord lang fr")
     out = say(console, "/match")
     assert "Votre annuaire de partenaires est vide" in out
-    assert "[1] Charger l'annuaire de démo" in out
+    assert "[1] Charger l’annuaire de démo" in out
     out = say(console, "!1", "/match événements famille --top 2")
     assert "60 partenaires fictifs de démonstration chargés" in out
     assert "*Meilleurs partenaires pour Maison Pépin (demo) (2 sur 60)*" in out
-    assert "affinité d'audience" in out
-    assert "✓ Audience affine : touche votre persona (parents" in out
-    assert "Contact : " in out
+    assert "affinité d’audience" in out
+    assert "✓ Audience affine\u00a0: touche votre persona (parents" in out
+    assert "Contact\u00a0: " in out
     out = say(console, "/match --min-audience 1000000 --top 1")
     assert "attention au piège de la marque tendance" in out
     out = say(console, "/partner voir Bio Bambins")
     # The field label's colon follows the adapter's typography; the values are ours.
     assert "Audience (persona)" in out and "parents, 25-34, urbain, éco-conscient, familles" in out
-    assert "Aucun partenaire nommé « inconnu »" in say(console, "/partner voir inconnu")
+    assert "Aucun partenaire nommé «\u202finconnu\u202f»" in say(console, "/partner voir inconnu")
     assert "Profil mis à jour (Secteurs)" in say(
         console, "/match profil modifier secteurs mode;bébé"
     )

@@ -136,12 +136,12 @@ def test_cli_import_export_demo(
     assert main(["import", "partners", str(tmp_path / "missing.csv"), "--team", "t1"]) == 2
     assert "Cannot read" in capsys.readouterr().err
     assert main(["import", "partners", str(good), "--team", "t1"]) == 0
-    assert "2 created, 0 updated, 0 invalid rows skipped." in capsys.readouterr().err
+    assert "Partners created: 2; updated: 0; invalid rows skipped: 0." in capsys.readouterr().err
     assert main(["import", "partners", str(bad), "--team", "t1", "--lang", "fr"]) == 1
     err = capsys.readouterr().err
-    assert "ligne 3 : le nom manque." in err and "rien n'a été importé" in err
+    assert "ligne 3\u00a0: le nom manque." in err and "rien n’a été importé" in err
     assert main(["import", "partners", str(bad), "--team", "t1", "--skip-invalid"]) == 0
-    assert "1 created, 0 updated, 1 invalid rows skipped." in capsys.readouterr().err
+    assert "Partners created: 1; updated: 0; invalid rows skipped: 1." in capsys.readouterr().err
 
     own = tmp_path / "own.json"
     own.write_text(json.dumps({"name": "Us", "audience": "parents;urban"}), encoding="utf-8")

@@ -45,6 +45,8 @@ def test_csv_row_with_lists_channels_and_several_contacts() -> None:
         ("12k", 12_000),
         ("1.2M", 1_200_000),
         ("1,5M", 1_500_000),
+        ("1.500", 1_500),  # a count of people: 1.5 is not a plausible reading
+        ("120\u202f000", 120_000),
         (3000, 3000),
     ],
 )
@@ -93,7 +95,9 @@ def test_bad_csv_rows_are_reported_with_their_line_numbers() -> None:
     assert parsed.errors[1].message(en) == (
         "line 4: the audience size of instagram is not a number (“lots”); write e.g. 12000 or 12k."
     )
-    assert parsed.errors[4].message(fr) == "ligne 8 : « good one » figure déjà ligne 2."
+    assert (
+        parsed.errors[4].message(fr) == "ligne 8\u00a0: «\u202fgood one\u202f» figure déjà ligne 2."
+    )
 
 
 def test_unknown_csv_column_is_refused_at_line_1() -> None:

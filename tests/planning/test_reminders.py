@@ -227,10 +227,13 @@ def test_transcript_french(console: ConsoleAdapter) -> None:
         "/plan fait 2",
         "/accord rappels",
     )
-    assert "Jalon n° 1 ajouté : Brief agence, échéance 18/03/2026 (J-14)" in out
+    assert "Jalon n° 1 ajouté\u00a0: Brief agence, échéance 18/03/2026 (J-14)" in out
     assert "06/03/2026 (J-26) · Kit" in out
     assert "demande une raison" in out
-    assert "Jalon n° 1 « Brief agence » déplacé du 18/03/2026 (J-14) au 22/03/2026 (J-10)" in out
+    assert (
+        "Jalon n° 1 «\u202fBrief agence\u202f» déplacé du 18/03/2026 (J-14) au 22/03/2026 (J-10)"
+        in out
+    )
     assert "Le jalon n° 2 (Kit) est fait" in out
     assert "7 jours avant, 2 jours avant, le jour même, à 09:00" in out
 
