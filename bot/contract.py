@@ -468,6 +468,8 @@ def _confirm(ctx: Ctx, contract_row: Contract, party: Party) -> list[Reply]:
 
 def sign(ctx: Ctx, rest: str) -> list[Reply]:
     contract_row, _ = ensure_contract(ctx)
+    if not rest.strip():
+        raise UserError("contract.edges.link_missing")
     match = _LINK_RE.match(rest.strip())
     if match is None or len(match.group(1)) > 500:
         raise UserError("contract.errors.bad_link", link=rest.strip() or "—")
@@ -543,6 +545,8 @@ def set_end_date(ctx: Ctx, rest: str) -> list[Reply]:
             ctx.session, contract_row, ctx.shared_channel_id, ctx.tz, ctx.now
         )
         return [Reply(text=ctx.t("contract.end_date_cleared"))]
+    if not rest.strip():
+        raise UserError("contract.edges.date_missing")
     day = parse_day(rest)
     if day is None:
         raise UserError("contract.errors.bad_date", date=rest.strip() or "—")

@@ -28,6 +28,7 @@ from bot.kpi_points import (
     party_names,
     require_metric,
     store_points,
+    value_problem,
 )
 from bot.kpi_stats import (
     MetricFigures,
@@ -65,7 +66,12 @@ def register(registry: Registry) -> None:
             handler=kpi,
             summary_key="kpi.summary",
             usage_key="kpi.usage",
-            options={"keep-vanity": "flag", "garder-vanite": "flag"},
+            options={
+                "keep-vanity": "flag",
+                "garder-vanite": "flag",
+                "can-fall": "flag",
+                "peut-baisser": "flag",
+            },
         )
     )
     digest.register(registry)
@@ -104,6 +110,10 @@ def kpi(ctx: Ctx) -> list[Reply]:
         return log_value(ctx, rest)
     if sub in ("token", "jeton"):
         return token(ctx, rest)
+    if sub in ("correct", "fix", "corriger"):
+        from bot.kpi_corrections import correct
+
+        return correct(ctx, rest)
     raise UserError("kpi.errors.unknown_subcommand", sub=sub)
 
 
@@ -293,6 +303,7 @@ def add_metric(ctx: Ctx, rest: str) -> list[Reply]:
         target_date=target_date,
         vanity=match is not None,
         vanity_kept_by=ctx.user.id if match is not None else None,
+        can_fall=bool(ctx.options.get("can-fall") or ctx.options.get("peut-baisser")),
         created_by=ctx.user.id,
         created_at=ctx.now,
     )
@@ -358,6 +369,9 @@ def log_value(ctx: Ctx, rest: str) -> list[Reply]:
     value = parse_amount(unquote(parts[1]))
     if value is None:
         raise UserError("kpi.errors.bad_value", value=parts[1])
+    problem = value_problem(metric, value)
+    if problem is not None:
+        raise UserError(f"kpi.edges.{problem[0]}", value=unquote(parts[1]), **problem[1])
     partner: str | None = None
     channel: str | None = None
     date_words: list[str] = []
@@ -373,7 +387,7 @@ def log_value(ctx: Ctx, rest: str) -> list[Reply]:
     if date_words:
         at = parse_date(ctx, " ".join(date_words), prefer="past")
         if at.astimezone(ctx.tz).date() > ctx.now.astimezone(ctx.tz).date():
-            raise UserError("kpi.errors.future_date", date=_day(ctx, at.date()))
+            raise UserError("kpi.errors.future_date", date=_day(ctx, at.astimezone(ctx.tz).date()))
     if partner is None:
         # Unsaid, the figure is attributed to the logger's company when known.
         own = party_of(ctx.session, ctx.partnership, ctx.user.id)

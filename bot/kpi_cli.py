@@ -10,17 +10,22 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.app import App, build_app
 from bot.cli_args import group
 from bot.config import Settings
 from bot.digest import preview
-from bot.i18n import translator
+from bot.i18n import Translator, translator
 from bot.kpi_points import ImportFailed, import_csv
 from bot.partnerships import ensure_channel, ensure_team, find_channel, partnership_for
 from bot.registry import RenderContext
 from bot.types import Tenant
-from storage.models import Team
+from storage.models import Partnership, Team
+from storage.models.kpi import Metric
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -74,6 +79,10 @@ def cmd_import_kpi(args: argparse.Namespace, settings: Settings) -> int:
         tenant = Tenant(args.platform, args.team)
         now = app.clock.now()
         with app.session_factory() as session:
+            refusal = _unknown_channel(session, tenant, args.channel, t)
+            if refusal is not None:
+                print(refusal, file=sys.stderr)
+                return 1
             ensure_team(session, tenant, now)
             channel = ensure_channel(session, tenant, args.channel, now)
             partnership = partnership_for(session, tenant, channel, now)
@@ -94,6 +103,26 @@ def cmd_import_kpi(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     finally:
         app.close()
+
+
+def _unknown_channel(session: Session, tenant: Tenant, channel_id: str, t: Translator) -> str | None:
+    """Why points cannot go to `channel_id` (no metric there: a typo?), or None."""
+    from sqlmodel import select
+
+    rows = session.exec(
+        select(Partnership.channel_id)
+        .join(Metric, Metric.partnership_id == Partnership.id)  # type: ignore[arg-type]
+        .where(Partnership.platform == tenant.platform, Partnership.team_id == tenant.team_id)
+        .distinct()
+    ).all()
+    channels = sorted(set(rows))
+    linked = find_channel(session, tenant, channel_id)
+    if channel_id in channels or (linked is not None and linked.shared_channel_id in channels):
+        return None
+    where = {"channel": channel_id, "platform": tenant.platform, "team": tenant.team_id}
+    if not channels:
+        return t("kpi.edges.no_channel_with_metrics", **where)
+    return t("kpi.edges.unknown_channel", channels=", ".join(channels), **where)
 
 
 def cmd_digest_preview(args: argparse.Namespace, settings: Settings) -> int:

@@ -280,10 +280,13 @@ def ingest(session: Session, token: str, payload: object, now: datetime) -> Stor
         if not isinstance(item, dict):
             raise PointError(400, "kpi.points.not_object", where=where)
         name = item.get("metric")
+        metric = _known_metric(metrics, name if isinstance(name, str) else "", where)
+        value = _value(item.get("value"), where)
+        check_point(metric, value, where)
         points.append(
             NewPoint(
-                metric=_known_metric(metrics, name if isinstance(name, str) else "", where),
-                value=_value(item.get("value"), where),
+                metric=metric,
+                value=value,
                 at=parse_instant(item.get("at"), where),
                 partner=clean_label(_optional_text(item, "partner", where, MAX_TEXT), parties),
                 channel=clean_label(_optional_text(item, "channel", where, MAX_TEXT)),
@@ -326,8 +329,13 @@ def parse_csv(
     timezone: str,
     *,
     default_source: str = "csv",
+    now: datetime | None = None,
 ) -> list[NewPoint]:
-    """Every point of a CSV file, or ImportFailed listing every bad line."""
+    """Every point of a CSV file, or ImportFailed listing every bad line.
+
+    The chat's rules hold: no negative figure for a metric that cannot fall, no
+    absurd magnitude, no date after today (in the channel's zone; `now`).
+    """
     reader = csv.DictReader(lines)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in CSV_REQUIRED if c not in header]
@@ -358,11 +366,16 @@ def parse_csv(
         try:
             if None in row:  # more cells than columns
                 raise PointError(400, "kpi.points.extra_cells", where=where)
+            metric = _known_metric(metrics, row.get("metric") or "", where)
+            value = _value(row.get("value") or "", where)
+            check_point(metric, value, where)
+            at = _csv_instant(row.get("date") or "", zone, where)
+            check_not_future(at, zone, now or datetime.now(UTC), where)
             points.append(
                 NewPoint(
-                    metric=_known_metric(metrics, row.get("metric") or "", where),
-                    value=_value(row.get("value") or "", where),
-                    at=_csv_instant(row.get("date") or "", zone, where),
+                    metric=metric,
+                    value=value,
+                    at=at,
                     partner=clean_label(_optional_text(row, "partner", where, MAX_TEXT), parties),
                     channel=clean_label(_optional_text(row, "channel", where, MAX_TEXT)),
                     source=_optional_text(row, "source", where, 64) or default_source,
@@ -386,7 +399,7 @@ def import_csv(
     default_source: str = "csv",
 ) -> Stored:
     points = parse_csv(
-        session, partnership, io.StringIO(text), timezone, default_source=default_source
+        session, partnership, io.StringIO(text), timezone, default_source=default_source, now=now
     )
     return store_points(session, points, now)
 
@@ -402,3 +415,38 @@ def require_metric(session: Session, partnership: Partnership, name: str) -> Met
             "kpi.errors.unknown_metric", metric=name, known=", ".join(m.name for m in known)
         )
     return metric
+
+
+# -- values that cannot be (issue 13) ---------------------------------------------------
+
+# Past this, a figure is a typo (an extra row of zeros), not a partnership's result.
+MAX_ABS_VALUE = 1e12
+
+
+def value_problem(metric: Metric, value: float) -> tuple[str, dict[str, object]] | None:
+    """Why `value` cannot be a point of `metric` (a catalog key and its params), or None.
+
+    One rule for the chat, CSV files and the ingest API: a point is what was
+    added (leads that day), so it is never negative unless the metric was
+    declared `--can-fall`; and no figure is beyond `MAX_ABS_VALUE`.
+    """
+    if not math.isfinite(value) or abs(value) > MAX_ABS_VALUE:
+        return "too_large", {"metric": metric.name, "limit": f"{MAX_ABS_VALUE:,.0f}"}
+    if value < 0 and not metric.can_fall:
+        return "cannot_fall", {"metric": metric.name}
+    return None
+
+
+def check_point(metric: Metric, value: float, where: str) -> None:
+    """`value_problem` as the PointError files and the API report."""
+    problem = value_problem(metric, value)
+    if problem is not None:
+        key, params = problem
+        raise PointError(422, f"kpi.edges.point_{key}", where=where, **params)
+
+
+def check_not_future(at: datetime, zone: ZoneInfo, now: datetime, where: str) -> None:
+    """A figure is recorded once it happened: no day after today, in the channel's zone."""
+    day = at.astimezone(zone).date()
+    if day > now.astimezone(zone).date():
+        raise PointError(422, "kpi.edges.point_future", where=where, date=day.isoformat())

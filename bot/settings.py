@@ -106,6 +106,8 @@ def status(ctx: Ctx) -> list[Reply]:
 
 def set_language(ctx: Ctx, arg: str) -> list[Reply]:
     lang = arg.strip().lower()
+    if not lang:
+        raise UserError("accord.edges.lang_missing", langs=", ".join(SUPPORTED))
     if lang not in SUPPORTED:
         raise UserError("accord.errors.bad_lang", lang=arg or "—", langs=", ".join(SUPPORTED))
     ctx.channel.locale = lang
@@ -116,6 +118,8 @@ def set_language(ctx: Ctx, arg: str) -> list[Reply]:
 
 def set_timezone(ctx: Ctx, arg: str) -> list[Reply]:
     name = arg.strip()
+    if not name:
+        raise UserError("accord.edges.tz_missing")
     try:
         if not name:
             raise ValueError
@@ -137,8 +141,10 @@ def link_channel(ctx: Ctx, arg: str) -> list[Reply]:
         ctx.channel.shared_channel_id = None
         ctx.session.add(ctx.channel)
         return [Reply(text=ctx.t("accord.unlinked"), visibility=Visibility.EPHEMERAL)]
+    if not arg:
+        raise UserError("accord.edges.channel_missing")
     match = _CHANNEL_RE.match(arg)
-    if not arg or match is None:
+    if match is None:
         raise UserError("accord.errors.bad_channel", channel=arg or "—")
     target_id = match.group(1) or match.group(2)
     if target_id == ctx.channel.channel_id:
