@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from sqlmodel import col, select
@@ -57,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--user", default="me")
     console.add_argument("--lang", default=None, help="fr or en (default: the channel's)")
     console.add_argument("--script", type=Path, help="read one message per line, then exit")
+    console.add_argument(
+        "--today",
+        type=_iso_day,
+        metavar="YYYY-MM-DD",
+        help="fix the clock at 09:00 UTC that day (scripts with dates replay the same any day)",
+    )
     console.set_defaults(func=cmd_console)
 
     database = sub.add_parser("db", help="database maintenance")
@@ -92,10 +99,24 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return run(settings)
 
 
+def _iso_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-03-02") from exc
+
+
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.console import ConsoleAdapter
 
-    app = build_app(settings)
+    clock = None
+    if args.today is not None:
+        from datetime import UTC, datetime, time
+
+        from bot.clock import FixedClock
+
+        clock = FixedClock(datetime.combine(args.today, time(9, 0), tzinfo=UTC))
+    app = build_app(settings, clock=clock)
     adapter = ConsoleAdapter(
         app.core, team_id=args.team, channel_id=args.channel, user=args.user, locale=args.lang
     )

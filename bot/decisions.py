@@ -235,8 +235,6 @@ def find(
 
 
 def superseded_by(session: Session, decision: Decision) -> Decision | None:
-    if not in_item_range(number):
-        return None  # no row can have it (and the database would overflow)
     return session.exec(
         select(Decision).where(
             Decision.platform == decision.platform,

@@ -96,3 +96,40 @@ def test_decision_export_reads_like_people_write(console: ConsoleAdapter) -> Non
     assert row["created_at"].startswith("2026-03-02T10:00:00+01:00")  # Paris, not UTC
     data = json.loads((files / "decisions.json").read_text())
     assert data[0]["timezone"] == "Europe/Paris" and "<@" not in data[0]["text"]
+
+
+# -- 16: the README's scripts stay valid as time passes ------------------------------------
+
+
+def test_readme_scripts_run_as_written_any_day(
+    engine: object, monkeypatch: pytest.MonkeyPatch, tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every `accord console --script` line of the README, run today (the real clock),
+    gives the transcript the suite checks: `--today` fixes the console's clock."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    from sqlalchemy.engine import Engine
+
+    from bot.cli import main
+
+    assert isinstance(engine, Engine) and isinstance(tmp_path, Path)
+    root = Path(__file__).parent.parent
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("ACCORD_DEFAULT_TIMEZONE", "Europe/Paris")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    lines = re.findall(r"^\.venv/bin/accord (console --script .*)$", readme, re.MULTILINE)
+    assert len(lines) >= 3
+    monkeypatch.chdir(tmp_path)  # console files land under tmp
+    for line in lines:
+        args = shlex.split(line)
+        at = args.index("--script") + 1
+        script = root / args[at]
+        args[at] = str(script)
+        if re.search(r"\b20\d\d-\d\d-\d\d\b", script.read_text(encoding="utf-8")):
+            assert "--today" in args, f"{line}: a script with dates needs --today"
+        assert main(args) == 0
+        out = capsys.readouterr().out
+        assert "already past" not in out and "déjà passée" not in out, line
+        assert "Something went wrong" not in out and "Un problème" not in out, line
