@@ -30,6 +30,12 @@ class Series:
     labels: Sequence[str]
     weekly: Sequence[float]
     cumulative: Sequence[float]
+    # The legend's figures as the text says them (a target of 1.5 stays 1.5).
+    value_label: str = ""
+    target_label: str = ""
+    # Share of the target needed by the end of each week to reach it by its date
+    # (a straight pace from the metric's start); None without a target date.
+    pace: Sequence[float] | None = None
 
 
 def size_for(count: int) -> tuple[int, int]:
@@ -56,14 +62,25 @@ def render(series: Sequence[Series], t: Translator) -> bytes:
         top = max(top, *ratios) if ratios else top
         last = s.cumulative[-1] if s.cumulative else 0.0
         unit = f" {s.unit}" if s.unit else ""
+        value = s.value_label or f"{last:,.0f}".replace(",", " ")
+        target = s.target_label or f"{s.target:,.0f}".replace(",", " ")
         ax.plot(
             positions,
             ratios,
             color=color,
             marker="o",
             linewidth=2,
-            label=f"{s.name}: {last:,.0f} / {s.target:,.0f}{unit}".replace(",", " "),
+            label=f"{s.name}: {value} / {target}{unit}",
         )
+        if s.pace:
+            ax.plot(
+                positions,
+                list(s.pace),
+                color=color,
+                linestyle=":",
+                linewidth=1.5,
+                label=t("kpi.edges.chart_pace", metric=s.name),
+            )
     ax.axhline(
         1.0, color="#d62728", linestyle="--", linewidth=1.5, label=t("kpi.digest.chart_target")
     )

@@ -110,3 +110,34 @@ def test_import_kpi_into_an_unknown_channel(
     err = capsys.readouterr().err
     assert "unknown metric" not in err
     assert "lanch" in err and "launch" in err  # the channels that have metrics
+
+
+# -- 9: /digest is the week so far; the chart's legend and pace ---------------------------
+
+
+def test_digest_shows_the_week_so_far_and_the_last_one(console: ConsoleAdapter) -> None:
+    setup_launch(console)
+    out = say(console, "/kpi log leads 7", "/digest")
+    assert "leads: 7 this week" in out and "week 10" in out
+    out = say(console, "/digest last")
+    assert "leads: 0 this week" in out and "week 9" in out
+
+
+def test_chart_legend_keeps_the_typed_target_and_draws_the_pace(
+    app: App, console: ConsoleAdapter
+) -> None:
+    from bot import digest
+    from bot.i18n import Translator
+    from bot.kpi_stats import iso_week
+    from storage.models import Partnership
+
+    setup_launch(console)
+    say(console, '/kpi metric "Spring co-launch" ratio target 1.5 by 2026-03-31')
+    with app.session_factory() as s:
+        partnership = s.exec(select(Partnership)).one()
+        data = digest.compute(s, partnership, iso_week(app.clock.now().date(), "Europe/Paris"))
+        lines = {x.name: x for x in digest.chart_series(s, data, Translator("en"))}
+    assert lines["ratio"].target_label == "1.5"
+    pace = lines["ratio"].pace
+    assert pace is not None and pace[-1] > 0 and all(0 <= p <= 1 for p in pace)
+    assert pace == sorted(pace)  # never behind the week before
