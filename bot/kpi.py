@@ -40,6 +40,7 @@ from bot.kpi_stats import (
     totals,
     trend,
 )
+from bot.kpi_attribution import resolve_partner
 from bot.parsing import fold, split_first
 from bot.partnerships import party_of
 from bot.registry import CommandSpec, Registry
@@ -375,10 +376,23 @@ def log_value(ctx: Ctx, rest: str) -> list[Reply]:
     partner: str | None = None
     channel: str | None = None
     date_words: list[str] = []
-    for part in parts[2:]:
+    rest_parts = parts[2:]
+    skip = 0
+    for index, part in enumerate(rest_parts):
+        if skip:
+            skip -= 1
+            continue
         key, sep, raw = part.partition(":")
         if sep and fold(key) in PARTNER_KEYS:
-            partner = unquote(raw)
+            # `partner:acme media 2026-11-25`: the name may go on over the next words.
+            following = []
+            for word in rest_parts[index + 1 :]:
+                if ":" in word and fold(word.partition(":")[0]) in PARTNER_KEYS | CHANNEL_KEYS:
+                    break
+                following.append(word)
+            partner, skip = resolve_partner(
+                ctx.session, ctx.partnership, unquote(raw), following, quoted=raw[:1] in '"“«'
+            )
         elif sep and fold(key) in CHANNEL_KEYS:
             channel = unquote(raw)
         else:

@@ -141,3 +141,36 @@ def test_chart_legend_keeps_the_typed_target_and_draws_the_pace(
     pace = lines["ratio"].pace
     assert pace is not None and pace[-1] > 0 and all(0 <= p <= 1 for p in pace)
     assert pace == sorted(pace)  # never behind the week before
+
+
+# -- 7: attribution names resolve to the partnership's companies -----------------------------
+
+
+def test_partner_names_resolve_to_the_companies(app: App, console: ConsoleAdapter) -> None:
+    say(
+        console,
+        "/accord tz Europe/Paris",
+        "/accord party add Acme Media @alice",
+        "/accord party add Beta @bob",
+        '/kpi objective "Spring co-launch"',
+        '/kpi metric "Spring co-launch" leads target 100',
+    )
+    out = say(
+        console,
+        "/kpi log leads 1 partner:Acme",
+        "/kpi log leads 2 partner:acme media 2026-02-25",
+        '/kpi log leads 3 partner:"Acme Media"',
+    )
+    assert out.count("partner Acme Media") == 3, out
+    out = say(console, "/kpi log leads 4 partner:Betta")
+    assert "“Betta”" in out and "Beta" in out  # refused, with the close name
+    with app.session_factory() as s:
+        points = s.exec(select(KpiPoint).order_by(KpiPoint.id)).all()  # type: ignore[arg-type]
+    assert [(p.value, p.partner) for p in points] == [
+        (1, "Acme Media"),
+        (2, "Acme Media"),
+        (3, "Acme Media"),
+    ]
+    from zoneinfo import ZoneInfo
+
+    assert points[1].at.astimezone(ZoneInfo("Europe/Paris")).date().isoformat() == "2026-02-25"
