@@ -117,8 +117,17 @@ class ProfileError(Exception):
 class RowError:
     line: int
     error: ProfileError
+    # A JSON array's element (1-based): a one-line file has every element on line 1.
+    item: int | None = None
 
     def message(self, t: Translator) -> str:
+        if self.item is not None:
+            return t(
+                "matching.edges.item_error",
+                item=self.item,
+                line=self.line,
+                reason=self.error.message(t),
+            )
         return t("matching.import.row_error", line=self.line, reason=self.error.message(t))
 
 
@@ -350,7 +359,8 @@ def parse_text(text: str, fmt: str) -> Parsed:
     parsed = Parsed()
     items = _csv_items(text, parsed) if fmt == "csv" else _json_items(text, parsed)
     seen: dict[str, int] = {}
-    for line, data in items:
+    for position, (line, data) in enumerate(items, start=1):
+        item = position if fmt == "json" else None
         try:
             if not isinstance(data, Mapping):
                 raise ProfileError("not_an_object")
@@ -360,7 +370,7 @@ def parse_text(text: str, fmt: str) -> Parsed:
             seen[profile.key] = line
             parsed.rows.append((line, profile))
         except ProfileError as err:
-            parsed.errors.append(RowError(line, err))
+            parsed.errors.append(RowError(line, err, item))
     return parsed
 
 
