@@ -153,6 +153,12 @@ def cmd_export_decisions(args: argparse.Namespace, settings: Settings) -> int:
             if args.channel:
                 query = query.where(Decision.posted_channel_id == args.channel)
             rows = session.exec(query.order_by(col(Decision.number))).all()
+            if not rows:
+                from bot.scopes import held, nothing_here
+
+                scope = f"{args.platform}/{args.team}" + (f" #{args.channel}" if args.channel else "")
+                where = held(session, Decision, channel=Decision.posted_channel_id)
+                print(nothing_here(translator(args.lang), "decisions", scope, where), file=sys.stderr)
             sys.stdout.write(
                 decisions.export(
                     session, rows, args.format, translator(args.lang), settings.default_timezone

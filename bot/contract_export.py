@@ -265,11 +265,20 @@ def cmd_export_contract(args: argparse.Namespace, settings: Settings) -> int:
                 ZoneInfo(settings.default_timezone),
                 app.clock.now(),
             )
+            if content is None:
+                from bot.scopes import held, nothing_here
+
+                where = held(
+                    session,
+                    Contract,
+                    channel=Partnership.channel_id,
+                    join=(Partnership, Partnership.id == Contract.partnership_id),
+                )
+                scope = f"{args.platform}/{args.team} #{args.channel}"
+                print(nothing_here(translator(args.lang), "contract", scope, where), file=sys.stderr)
     finally:
         app.close()
     if content is None:
-        where = f"{args.platform}/{args.team}"
-        print(f"no contract in channel {args.channel} of {where}", file=sys.stderr)
         return 1
     if args.output:
         with open(args.output, "wb") as fh:

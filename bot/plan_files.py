@@ -389,6 +389,18 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             now = app.clock.now()
             tenant, partnership, tz = _open(args, settings, session, now)
             rows = milestones(session, tenant, partnership)
+            if not rows:
+                from bot.scopes import held, nothing_here
+
+                where = held(
+                    session,
+                    Milestone,
+                    channel=Partnership.channel_id,
+                    join=(Partnership, Partnership.id == Milestone.partnership_id),
+                )
+                scope = f"{args.platform}/{args.team} #{args.channel}"
+                message = nothing_here(translator(args.lang), "milestones", scope, where)
+                print(message, file=sys.stderr)
             sys.stdout.write(export(rows, partnership, args.format, tz, now))
             session.rollback()
     finally:
