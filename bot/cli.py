@@ -156,9 +156,13 @@ def cmd_export_decisions(args: argparse.Namespace, settings: Settings) -> int:
             if not rows:
                 from bot.scopes import held, nothing_here
 
-                scope = f"{args.platform}/{args.team}" + (f" #{args.channel}" if args.channel else "")
+                scope = f"{args.platform}/{args.team}" + (
+                    f" #{args.channel}" if args.channel else ""
+                )
                 where = held(session, Decision, channel=Decision.posted_channel_id)
-                print(nothing_here(translator(args.lang), "decisions", scope, where), file=sys.stderr)
+                print(
+                    nothing_here(translator(args.lang), "decisions", scope, where), file=sys.stderr
+                )
             sys.stdout.write(
                 decisions.export(
                     session, rows, args.format, translator(args.lang), settings.default_timezone

@@ -275,7 +275,9 @@ def cmd_export_contract(args: argparse.Namespace, settings: Settings) -> int:
                     join=(Partnership, Partnership.id == Contract.partnership_id),
                 )
                 scope = f"{args.platform}/{args.team} #{args.channel}"
-                print(nothing_here(translator(args.lang), "contract", scope, where), file=sys.stderr)
+                print(
+                    nothing_here(translator(args.lang), "contract", scope, where), file=sys.stderr
+                )
     finally:
         app.close()
     if content is None:

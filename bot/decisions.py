@@ -8,9 +8,9 @@ Every decision is posted, visibly, in the partnership's shared channel.
 from __future__ import annotations
 
 import csv
-import re
 import io
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TypedDict
@@ -162,7 +162,9 @@ def decide(ctx: Ctx) -> list[Reply]:
 
 
 # `--link`: a web address (the message, the thread, the document), nothing else.
-_LINK_RE = re.compile(r"^https?://[^\s/?#.]+(?:\.[^\s/?#.]+)*(?::\d+)?(?:[/?#]\S*)?$", re.IGNORECASE)
+_LINK_RE = re.compile(
+    r"^https?://[^\s/?#.]+(?:\.[^\s/?#.]+)*(?::\d+)?(?:[/?#]\S*)?$", re.IGNORECASE
+)
 
 
 def announce(ctx: Ctx, decision: Decision) -> list[Reply]:
@@ -471,7 +473,10 @@ class _Readable:
         return self._names.get(d.partnership_id, {}).get(user_id, user_id)
 
     def text(self, d: Decision) -> str:
-        return re.sub(r"<@([^>|]+)(?:\|[^>]*)?>", lambda m: "@" + self.person(d, m.group(1)), d.text)
+        def name(match: re.Match[str]) -> str:
+            return "@" + self.person(d, match.group(1))
+
+        return re.sub(r"<@([^>|]+)(?:\|[^>]*)?>", name, d.text)
 
     def zone(self, d: Decision) -> ZoneInfo:
         from storage.models import Channel, Team

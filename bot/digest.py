@@ -582,10 +582,12 @@ def preview(
 _LAST_WORDS = {"last", "previous", "dernier", "precedent"}
 
 
-def digest_week(schedule: DigestSchedule | None, zone: ZoneInfo, now: datetime, *, last: bool) -> Week:
+def digest_week(
+    schedule: DigestSchedule | None, zone: ZoneInfo, now: datetime, *, last: bool
+) -> Week:
     """The week the next scheduled digest will review (the week so far, for the default
     Monday digest), or with `last` the one the latest scheduled digest reviewed."""
-    when = schedule or DigestSchedule(weekday=0, hour=9, minute=0)
+    when = schedule or DigestSchedule.model_construct(weekday=0, hour=9, minute=0)
     previous, upcoming = occurrences(when, zone, now)
     return reviewed_week(previous if last else upcoming, zone.key)
 

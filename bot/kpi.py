@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from bot import digest, vanity
 from bot.context import Ctx
 from bot.errors import UserError
+from bot.kpi_attribution import resolve_partner
 from bot.kpi_points import (
     TOKEN_PREFIX,
     NewPoint,
@@ -40,7 +41,6 @@ from bot.kpi_stats import (
     totals,
     trend,
 )
-from bot.kpi_attribution import resolve_partner
 from bot.parsing import fold, split_first
 from bot.partnerships import party_of
 from bot.registry import CommandSpec, Registry

@@ -105,7 +105,9 @@ def cmd_import_kpi(args: argparse.Namespace, settings: Settings) -> int:
         app.close()
 
 
-def _unknown_channel(session: Session, tenant: Tenant, channel_id: str, t: Translator) -> str | None:
+def _unknown_channel(
+    session: Session, tenant: Tenant, channel_id: str, t: Translator
+) -> str | None:
     """Why points cannot go to `channel_id` (no metric there: a typo?), or None."""
     from sqlmodel import select
 

@@ -354,7 +354,9 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         print(t("plan.edges.not_utf8", file=args.file), file=sys.stderr)
         return 2
     except OSError as exc:
-        print(t("plan.edges.unreadable", file=args.file, error=exc.strerror or exc), file=sys.stderr)
+        print(
+            t("plan.edges.unreadable", file=args.file, error=exc.strerror or exc), file=sys.stderr
+        )
         return 2
     app = build_app(settings)
     try:

@@ -236,7 +236,9 @@ def show(ctx: Ctx, arg: str) -> list[Reply]:
         fields.append(ReplyField(t("plan.field.follows"), t("plan.follows_dday")))
     if m.notes:
         fields.append(ReplyField(t("plan.field.notes"), m.notes))
-    pings = reminders.upcoming(ctx.session, ctx.partnership, [m], ctx.now, fallback_tz=ctx.tz.key, limit=5)
+    pings = reminders.upcoming(
+        ctx.session, ctx.partnership, [m], ctx.now, fallback_tz=ctx.tz.key, limit=5
+    )
     items = [ctx.format_datetime(p.at) for p in pings]
     return [
         Reply(
@@ -252,7 +254,8 @@ def show(ctx: Ctx, arg: str) -> list[Reply]:
 
 def preview(ctx: Ctx) -> list[Reply]:
     policy = reminders.policy_for(ctx.session, ctx.partnership)
-    open_ones = [m for m in milestones(ctx.session, ctx.tenant, ctx.partnership) if m.status == TODO]
+    rows = milestones(ctx.session, ctx.tenant, ctx.partnership)
+    open_ones = [m for m in rows if m.status == TODO]
     pings = reminders.upcoming(
         ctx.session, ctx.partnership, open_ones, ctx.now, fallback_tz=ctx.tz.key,
         limit=ctx.limits.search_size,
@@ -449,7 +452,9 @@ def reopen(ctx: Ctx, arg: str) -> list[Reply]:
     set_status(ctx, m, TODO)
     return [
         Reply(
-            text=ctx.t("plan.edges.reopened", number=m.number, title=m.title, user=f"<@{ctx.user.id}>"),
+            text=ctx.t(
+                "plan.edges.reopened", number=m.number, title=m.title, user=f"<@{ctx.user.id}>"
+            ),
             target_channel=ctx.target_channel,
         )
     ]

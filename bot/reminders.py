@@ -354,7 +354,9 @@ def sweep_overdue(session: Session, now: datetime) -> None:
         swept.setdefault(today, []).append(m.id or 0)
         moment = overdue_moment(m, policy, tz, today)
         if moment is not None:
-            rows.append(_row(m, partnership.channel_id, f"overdue@{today.isoformat()}", moment, now))
+            rows.append(
+                _row(m, partnership.channel_id, f"overdue@{today.isoformat()}", moment, now)
+            )
     # One UPDATE per local day rather than one per milestone.
     for day, ids in swept.items():
         session.execute(
@@ -426,7 +428,8 @@ def upcoming(
     for m in milestones:
         if m.id in covered or m.status != TODO:
             continue
-        day = today if m.overdue_through is None or m.overdue_through < today else today + timedelta(1)
+        swept = m.overdue_through is not None and m.overdue_through >= today
+        day = today + timedelta(1) if swept else today
         day = max(day, m.due_date + timedelta(1))
         if m.snoozed_until is not None:
             day = max(day, m.snoozed_until + timedelta(1))
@@ -459,7 +462,6 @@ def render(session: Session, rows: list[Notification], rctx: RenderContext) -> R
     """One message for the pings due at one moment in one channel; None if all are moot."""
     if not rows:
         return None
-    platform, team_id = rows[0].platform, rows[0].team_id
     cache = _batch_cache(session, rows)
     milestones: dict[int | None, Milestone] = cache.milestones
     live: list[Milestone] = []

@@ -100,7 +100,11 @@ def test_console_exports_never_overwrite_each_other(
     db_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     script = write_script(
-        tmp_path, "/decide ship it", "/decisions export csv", "/decide again", "/decisions export csv"
+        tmp_path,
+        "/decide ship it",
+        "/decisions export csv",
+        "/decide again",
+        "/decisions export csv",
     )
     assert main(["console", "--script", str(script)]) == 0
     files = sorted(p.name for p in (tmp_path / "var" / "console-files").iterdir())

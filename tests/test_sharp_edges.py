@@ -46,8 +46,15 @@ def test_forged_snooze_button_value_is_refused_cleanly(console: ConsoleAdapter) 
     say(console, "/plan add Deck 2026-04-10")
     for value in (f"1:{HUGE}", "1:99999999"):
         out = console.core.handle_action(
-            Action("console", "acme-beta", "launch", User("alice", "alice"), "plan.snooze",
-                   value, idempotency_key=value)
+            Action(
+                "console",
+                "acme-beta",
+                "launch",
+                User("alice", "alice"),
+                "plan.snooze",
+                value,
+                idempotency_key=value,
+            )
         )
         assert out.replies[0].is_error and "Something went wrong" not in out.replies[0].text
 
@@ -102,7 +109,10 @@ def test_decision_export_reads_like_people_write(console: ConsoleAdapter) -> Non
 
 
 def test_readme_scripts_run_as_written_any_day(
-    engine: object, monkeypatch: pytest.MonkeyPatch, tmp_path: object, capsys: pytest.CaptureFixture[str]
+    engine: object,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: object,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Every `accord console --script` line of the README, run today (the real clock),
     gives the transcript the suite checks: `--today` fixes the console's clock."""

@@ -109,7 +109,9 @@ def test_no_pdf_page_holds_only_the_footer_whatever_the_length(facts: int) -> No
         facts=[f"Fait {i}" for i in range(facts)],
         footer="Généré par Accord le 02/03/2026 10:00 · révision 3",
     )
-    reader = pypdf.PdfReader(io.BytesIO(to_pdf(doc, Translator("fr"), datetime(2026, 3, 2, tzinfo=UTC))))
+    reader = pypdf.PdfReader(
+        io.BytesIO(to_pdf(doc, Translator("fr"), datetime(2026, 3, 2, tzinfo=UTC)))
+    )
     for page in reader.pages:
         body = [x for x in page.extract_text().splitlines() if x.strip() and "Généré" not in x]
         assert body

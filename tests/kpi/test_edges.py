@@ -39,7 +39,9 @@ def test_negative_and_absurd_values_are_refused(app: App, console: ConsoleAdapte
     out = say(console, "/kpi log leads 99999999999999999999")
     assert "too large" in out
     assert _values(app) == []
-    out = say(console, '/kpi metric "Spring co-launch" followers target 50 --can-fall --keep-vanity')
+    out = say(
+        console, '/kpi metric "Spring co-launch" followers target 50 --can-fall --keep-vanity'
+    )
     assert "Decisive metric followers" in out, out
     assert "Recorded" in say(console, "/kpi log followers -10")
     assert _values(app) == [-10]

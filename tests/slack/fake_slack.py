@@ -190,11 +190,11 @@ class FakeSlack:
                     "url": "https://acme.slack.com/",
                 }
             )
-        if method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
-            # Slack's own refusals, as reported against real payloads (bolt-js #2509, #2867):
-            # more than 50 blocks, or more than about 12,000 characters of text in them.
-            if (refusal := _block_refusal(body.get("blocks"))) is not None:
-                return web.json_response({"ok": False, "error": refusal})
+        # Slack's own refusals, as reported against real payloads (bolt-js #2509, #2867):
+        # more than 50 blocks, or more than about 12,000 characters of text in them.
+        posting = method in ("chat.postMessage", "chat.update", "chat.postEphemeral")
+        if posting and (refusal := _block_refusal(body.get("blocks"))) is not None:
+            return web.json_response({"ok": False, "error": refusal})
         if method in ("chat.postMessage", "chat.update"):
             ts = body.get("ts") or f"1700000000.{next(self._ts):06d}"
             return web.json_response({"ok": True, "channel": body.get("channel"), "ts": ts})
@@ -295,7 +295,9 @@ def _block_text(node: Any) -> int:
     """Characters of every `text` string in a block tree (sections, fields, labels)."""
     if isinstance(node, dict):
         own = len(node["text"]) if isinstance(node.get("text"), str) else 0
-        return own + sum(_block_text(v) for k, v in node.items() if k != "text" or not isinstance(v, str))
+        return own + sum(
+            _block_text(v) for k, v in node.items() if k != "text" or not isinstance(v, str)
+        )
     if isinstance(node, list):
         return sum(_block_text(v) for v in node)
     return 0
