@@ -587,7 +587,10 @@ def digest_week(
 ) -> Week:
     """The week the next scheduled digest will review (the week so far, for the default
     Monday digest), or with `last` the one the latest scheduled digest reviewed."""
-    when = schedule or DigestSchedule.model_construct(weekday=0, hour=9, minute=0)
+    # No schedule yet: the default one (Mondays 09:00) that the first objective creates.
+    when = schedule or DigestSchedule(
+        platform="", team_id="", channel_id="", partnership_id=0, updated_at=now
+    )
     previous, upcoming = occurrences(when, zone, now)
     return reviewed_week(previous if last else upcoming, zone.key)
 

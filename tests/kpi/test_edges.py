@@ -176,3 +176,15 @@ def test_partner_names_resolve_to_the_companies(app: App, console: ConsoleAdapte
     from zoneinfo import ZoneInfo
 
     assert points[1].at.astimezone(ZoneInfo("Europe/Paris")).date().isoformat() == "2026-02-25"
+
+
+def test_digest_before_any_schedule_is_the_default_mondays_week() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.digest import digest_week
+
+    wednesday = datetime(2026, 3, 4, 9, tzinfo=UTC)
+    paris = ZoneInfo("Europe/Paris")
+    assert digest_week(None, paris, wednesday, last=False).key == "2026-W10"
+    assert digest_week(None, paris, wednesday, last=True).key == "2026-W09"
