@@ -34,7 +34,7 @@ from bot.contract_terms import (
 )
 from bot.decisions import announce, record_decision
 from bot.errors import UserError
-from bot.parsing import fold, split_first
+from bot.parsing import fold, in_item_range, split_first
 from bot.partnerships import party_of
 from bot.registry import CommandSpec, Registry
 from bot.types import Attachment, Reply, Visibility
@@ -408,6 +408,8 @@ def confirm_button(ctx: Ctx, value: str) -> list[Reply]:
         contract_id, party_id, revision = (int(x) for x in value.split(":"))
     except ValueError as exc:
         raise UserError("errors.unknown_action") from exc
+    if not all(in_item_range(x) for x in (contract_id, party_id, revision)):
+        raise UserError("errors.unknown_action")  # no row has it: a forged or broken button
     contract_row = find_contract(ctx.session, ctx.tenant, ctx.partnership, lock=True)
     if contract_row is None or contract_row.id != contract_id:
         raise UserError("errors.unknown_action")

@@ -442,11 +442,12 @@ def check_point(metric: Metric, value: float, where: str) -> None:
     problem = value_problem(metric, value)
     if problem is not None:
         key, params = problem
-        raise PointError(422, f"kpi.edges.point_{key}", where=where, **params)
+        code = {"cannot_fall": "negative_value", "too_large": "value_too_large"}[key]
+        raise PointError(422, f"kpi.edges.{code}", where=where, **params)
 
 
 def check_not_future(at: datetime, zone: ZoneInfo, now: datetime, where: str) -> None:
     """A figure is recorded once it happened: no day after today, in the channel's zone."""
     day = at.astimezone(zone).date()
     if day > now.astimezone(zone).date():
-        raise PointError(422, "kpi.edges.point_future", where=where, date=day.isoformat())
+        raise PointError(422, "kpi.edges.future_date", where=where, date=day.isoformat())
