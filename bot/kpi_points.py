@@ -357,9 +357,28 @@ def parse_csv(
     reader.fieldnames = header
     zone = ZoneInfo(timezone)
     metrics = metrics_by_key(session, partnership)
-    parties = party_names(session, partnership)
     points: list[NewPoint] = []
     errors: list[LineError] = []
+    resolved: dict[str, str | UserError] = {}
+
+    def partner_of(raw: str | None, where: str) -> str | None:
+        """The chat's attribution rule: a company of the partnership or a directory partner."""
+        from bot.kpi_attribution import resolve_partner
+
+        text = clean_label(raw)
+        if text is None:
+            return None
+        key = fold(text)
+        if key not in resolved:
+            try:
+                resolved[key] = resolve_partner(session, partnership, text, [], quoted=True)[0]
+            except UserError as err:
+                resolved[key] = err
+        found = resolved[key]
+        if isinstance(found, UserError):
+            raise PointError(422, "kpi.edges.unknown_partner_at", where=where, **found.params)
+        return found
+
     for row in reader:
         line = reader.line_num
         where = f"line {line}"
@@ -376,7 +395,7 @@ def parse_csv(
                     metric=metric,
                     value=value,
                     at=at,
-                    partner=clean_label(_optional_text(row, "partner", where, MAX_TEXT), parties),
+                    partner=partner_of(_optional_text(row, "partner", where, MAX_TEXT), where),
                     channel=clean_label(_optional_text(row, "channel", where, MAX_TEXT)),
                     source=_optional_text(row, "source", where, 64) or default_source,
                     external_id=_optional_text(row, "id", where, MAX_ID),

@@ -77,7 +77,8 @@ def test_import_kpi_applies_the_chat_rules(
     setup_launch(console)
     bad = tmp_path / "bad.csv"
     bad.write_text(
-        "metric,value,date\nleads,-3,2026-03-01\nleads,1000000000000000,2026-03-01\nleads,2,2099-03-09\n",
+        "metric,value,date,partner\nleads,-3,2026-03-01,\nleads,1000000000000000,2026-03-01,\n"
+        "leads,2,2099-03-09,\nleads,2,2026-03-01,Betta\n",
         encoding="utf-8",
     )
     args = ["import", "kpi", "--team", "acme-beta", "--channel", "launch"]
@@ -86,6 +87,7 @@ def test_import_kpi_applies_the_chat_rules(
     assert "line 2:" in err and "cannot fall" in err
     assert "line 3:" in err and "too large" in err
     assert "line 4:" in err and "in the future" in err
+    assert "line 5:" in err and "“Betta”" in err and "Beta" in err
     assert _values(app) == []
 
 
