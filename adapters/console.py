@@ -173,10 +173,19 @@ class ConsoleAdapter:
         return head + "\n" + "\n".join(f"  {line}" for line in text.splitlines())
 
     def _save(self, filename: str, content: bytes) -> str:
+        """Write a reply's file under `files_dir`; never over an earlier one (plan-2.csv...)."""
         self.files_dir.mkdir(parents=True, exist_ok=True)
-        path = self.files_dir / Path(filename).name
-        path.write_bytes(content)
-        return str(path)
+        name = Path(filename)
+        path = self.files_dir / name.name
+        number = 1
+        while True:
+            try:
+                with path.open("xb") as fh:  # exclusive: two consoles never share a file
+                    fh.write(content)
+                return str(path)
+            except FileExistsError:
+                number += 1
+                path = self.files_dir / f"{name.stem}-{number}{name.suffix}"
 
     def _print(self, text: str) -> None:
         print(text, file=self.out, flush=True)

@@ -122,6 +122,21 @@ class AccordClient(discord.Client):
         self.rest = rest
         self.ready_count = 0
         self.tree = build_tree(self, service.core.registry, self.answer, self.suggest)
+        # discord.py keeps a channel only from the payload's `channel` object, which
+        # Discord may omit: remember each INTERACTION_CREATE's own `channel_id`.
+        self._raw_channels: dict[str, str] = {}
+        state = self._connection
+        parse = state.parse_interaction_create
+
+        def remember_channel(data: Any) -> None:
+            if isinstance(data, dict) and data.get("channel_id"):
+                if len(self._raw_channels) > 1000:  # only in flight ones matter
+                    self._raw_channels.clear()
+                self._raw_channels[str(data.get("id"))] = str(data["channel_id"])
+            parse(data)
+
+        state.parse_interaction_create = remember_channel  # type: ignore[method-assign]
+        state.parsers["INTERACTION_CREATE"] = remember_channel
 
     async def setup_hook(self) -> None:
         # Deliberately no `self.tree.sync()`: registration is `accord discord sync`.
@@ -140,8 +155,11 @@ class AccordClient(discord.Client):
         ):
             await self.answer(interaction)
 
+    def _payload(self, interaction: discord.Interaction[Any]) -> dict[str, Any]:
+        return payload_from_interaction(interaction, self._raw_channels.get(str(interaction.id)))
+
     async def answer(self, interaction: discord.Interaction[Any]) -> None:
-        payload = payload_from_interaction(interaction)
+        payload = self._payload(interaction)
         initial = await self.service.handle(payload)
         try:
             await self.rest.interaction_callback(payload["id"], payload["token"], initial.body)
@@ -154,7 +172,7 @@ class AccordClient(discord.Client):
     async def suggest(
         self, interaction: discord.Interaction[Any], command: str, option: str, current: str
     ) -> list[tuple[str, Any]]:
-        payload = payload_from_interaction(interaction)
+        payload = self._payload(interaction)
         return await asyncio.to_thread(self.service.choices, payload, command, option, current)
 
 

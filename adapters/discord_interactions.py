@@ -26,6 +26,7 @@ from sqlmodel import Session, select
 
 from adapters.discord_render import (
     CUSTOM_ID_MAX,
+    EPHEMERAL_FLAG,
     DiscordMessage,
     parse_custom_id,
     render,
@@ -223,8 +224,14 @@ def component_action(payload: Mapping[str, Any]) -> Action:
     )
 
 
-def payload_from_interaction(interaction: discord.Interaction[Any]) -> dict[str, Any]:
-    """A gateway `Interaction` back in the shape of Discord's payload (public attributes only)."""
+def payload_from_interaction(
+    interaction: discord.Interaction[Any], raw_channel_id: str | None = None
+) -> dict[str, Any]:
+    """A gateway `Interaction` back in the shape of Discord's payload (public attributes only).
+
+    discord.py derives `channel_id` from the payload's `channel` object, which Discord
+    may leave out: `raw_channel_id` (the payload's own `channel_id`) is the fallback.
+    """
     user = interaction.user
     raw_user = {"id": str(user.id), "username": user.name, "global_name": user.global_name}
     payload: dict[str, Any] = {
@@ -232,7 +239,7 @@ def payload_from_interaction(interaction: discord.Interaction[Any]) -> dict[str,
         "type": interaction.type.value,
         "token": interaction.token,
         "application_id": str(interaction.application_id),
-        "channel_id": str(interaction.channel_id or ""),
+        "channel_id": str(interaction.channel_id or raw_channel_id or ""),
         "locale": interaction.locale.value,
         "guild_locale": interaction.guild_locale.value if interaction.guild_locale else None,
         "data": dict(interaction.data or {}),
@@ -274,6 +281,15 @@ class InteractionService:
         kind = payload.get("type")
         if kind == PING:
             return Initial({"type": PONG})
+        if not user_of(payload).id:
+            # Discord always says who acted; a payload that does not is answered, not crashed on.
+            if kind == AUTOCOMPLETE:
+                return Initial({"type": AUTOCOMPLETE_RESULT, "data": {"choices": []}})
+            t = await asyncio.to_thread(self.translator, payload)
+            content = "⚠️ " + t("discord.edges.no_user")
+            return Initial(
+                {"type": CHANNEL_MESSAGE, "data": {"content": content, "flags": EPHEMERAL_FLAG}}
+            )
         if kind == AUTOCOMPLETE:
             choices = await asyncio.to_thread(self.autocomplete, payload)
             return Initial({"type": AUTOCOMPLETE_RESULT, "data": {"choices": choices}})
@@ -375,9 +391,16 @@ class InteractionService:
         here, elsewhere = await self._split(payload, outcome)
         first = here[0]
         if first.files:
-            # A response body cannot carry files: defer, then send them by webhook.
+            # A response body cannot carry files: defer, then send them by webhook. A
+            # private answer is deferred privately from the start: the deferral becomes it.
             kind = DEFERRED_UPDATE if component and first.replace else DEFERRED_MESSAGE
-            return Initial({"type": kind}, lambda: self._after_deferral(payload, future, kind))
+            private = kind == DEFERRED_MESSAGE and first.message.ephemeral
+            body: dict[str, Any] = {"type": kind}
+            if private:
+                body["data"] = {"flags": EPHEMERAL_FLAG}
+            return Initial(
+                body, lambda: self._after_deferral(payload, future, kind, private=private)
+            )
         kind = UPDATE_MESSAGE if component and first.replace else CHANNEL_MESSAGE
         data = dict(first.message.payload)
         if kind == UPDATE_MESSAGE:
@@ -389,7 +412,12 @@ class InteractionService:
         return Initial(body, lambda: self._send_rest(payload, here[1:], elsewhere))
 
     async def _after_deferral(
-        self, payload: Mapping[str, Any], future: asyncio.Future[Outcome], deferred: int
+        self,
+        payload: Mapping[str, Any],
+        future: asyncio.Future[Outcome],
+        deferred: int,
+        *,
+        private: bool = False,
     ) -> None:
         outcome = await future
         here, elsewhere = await self._split(payload, outcome)
@@ -402,7 +430,7 @@ class InteractionService:
                     await self.rest.edit_original(app_id, token, first.message)
                 else:
                     await self.rest.followup(app_id, token, first.message)
-            elif first.message.ephemeral:
+            elif first.message.ephemeral and not private:
                 # A deferral's visibility is fixed when it is sent: replace it by an
                 # ephemeral follow-up rather than showing a private answer to all.
                 await self.rest.delete_original(app_id, token)

@@ -5,7 +5,8 @@ characters, more than 10 fields (2,000 each), a header over 150 characters or
 a button label over 75; it truncates `text` past 40,000. Everything here is
 split or cut *before* sending, so no payload is ever rejected: long sections
 are split at line ends, fields are chunked by ten, and a reply that still
-needs more than 50 blocks becomes several messages (buttons on the last one).
+needs more than 50 blocks, or more than 12,000 characters of text across its
+blocks, becomes several messages (buttons on the last one).
 
 Neutral mentions `<@U…>` and channels `<#C…>` are Slack's own syntax and pass
 through; every other `&`, `<`, `>` is escaped as Slack's mrkdwn requires.
@@ -29,8 +30,10 @@ MAX_TEXT = 40000
 MAX_BUTTONS = 25  # elements of one actions block
 MAX_BUTTON_LABEL = 75
 MAX_BUTTON_VALUE = 2000
-# Block text per message: kept under the message limit so nothing is truncated.
-MAX_MESSAGE_CHARS = 36000
+# Text across all the blocks of one message: Slack refuses more than about 12,000
+# characters in total (`msg_blocks_too_long`, slackapi/bolt-js #2509 and #2867),
+# however few the blocks. Counted over every text of every block, labels included.
+MAX_MESSAGE_CHARS = 12000
 
 # A neutral token Slack understands natively, kept as is when escaping.
 _TOKEN_RE = re.compile(r"<[@#][A-Za-z0-9_.\-]+>")
@@ -184,13 +187,16 @@ def fallback_text(reply: Reply) -> str:
     return truncate("\n".join(lines) or " ", MAX_TEXT)
 
 
-def _chars(block: BlockDict) -> int:
-    text = block.get("text", {}).get("text", "") if isinstance(block.get("text"), dict) else ""
-    fields = sum(len(f["text"]) for f in block.get("fields", []))
-    elements = sum(
-        len(e.get("text", "")) for e in block.get("elements", []) if isinstance(e.get("text"), str)
-    )
-    return len(text) + fields + elements
+def _chars(block: Any) -> int:
+    """Characters of every `text` string in a block (section, fields, context, labels)."""
+    if isinstance(block, dict):
+        return sum(
+            len(value) if key == "text" and isinstance(value, str) else _chars(value)
+            for key, value in block.items()
+        )
+    if isinstance(block, list):
+        return sum(_chars(item) for item in block)
+    return 0
 
 
 def render(reply: Reply) -> list[SlackMessage]:

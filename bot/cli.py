@@ -12,6 +12,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from adapters import discord_adapter
@@ -71,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="USER",
         help="a user who stands for a workspace admin (may repair companies); repeatable",
     )
+    console.add_argument(
+        "--today",
+        type=_iso_day,
+        metavar="YYYY-MM-DD",
+        help="fix the clock at 09:00 UTC that day (scripts with dates replay the same any day)",
+    )
     console.set_defaults(func=cmd_console)
 
     database = sub.add_parser("db", help="database maintenance")
@@ -101,10 +108,24 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return run(settings)
 
 
+def _iso_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-03-02") from exc
+
+
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.console import ConsoleAdapter
 
-    app = build_app(settings)
+    clock = None
+    if args.today is not None:
+        from datetime import UTC, datetime, time
+
+        from bot.kernel.clock import FixedClock
+
+        clock = FixedClock(datetime.combine(args.today, time(9, 0), tzinfo=UTC))
+    app = build_app(settings, clock=clock)
     adapter = ConsoleAdapter(
         app.core,
         team_id=args.team,

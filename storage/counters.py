@@ -42,3 +42,26 @@ def next_number(session: Session, platform: str, team_id: str, scope: str) -> in
     stmt = _upsert(session.get_bind().dialect.name)
     params = {"p_platform": platform, "p_team_id": team_id, "p_scope": scope}
     return int(session.execute(stmt, params).scalar_one())
+
+
+def raise_to(session: Session, platform: str, team_id: str, scope: str, value: int) -> None:
+    """Make the `scope` sequence at least `value` (a number taken from a file, kept as is).
+
+    The same row-locking upsert as `next_number`, so it is safe next to it.
+    """
+    from sqlalchemy import func
+
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = Counter.__table__  # type: ignore[attr-defined]
+    stmt = insert(table).values(platform=platform, team_id=team_id, scope=scope, value=value)
+    higher = (
+        func.greatest(table.c.value, stmt.excluded.value)
+        if dialect == "postgresql"
+        else func.max(table.c.value, stmt.excluded.value)
+    )
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["platform", "team_id", "scope"], set_={"value": higher}
+        )
+    )

@@ -37,7 +37,7 @@ from bot.kernel import formatting
 from bot.kernel.cli_args import app_command
 from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
-from bot.kernel.parsing import fold, split_first
+from bot.kernel.parsing import fold, in_item_range, split_first
 from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import CommandSpec, Registry
 from bot.kernel.types import Attachment, Reply, Visibility
@@ -452,6 +452,8 @@ def confirm_button(ctx: Ctx, value: str) -> list[Reply]:
         contract_id, party_id, revision = (int(x) for x in value.split(":"))
     except ValueError as exc:
         raise UserError("errors.unknown_action") from exc
+    if not all(in_item_range(x) for x in (contract_id, party_id, revision)):
+        raise UserError("errors.unknown_action")  # no row has it: a forged or broken button
     contract_row = find_contract(ctx.session, ctx.tenant, ctx.partnership, lock=True)
     if contract_row is None or contract_row.id != contract_id:
         raise UserError("errors.unknown_action")
@@ -513,6 +515,8 @@ def _confirm(ctx: Ctx, contract_row: Contract, party: Party) -> list[Reply]:
 
 def sign(ctx: Ctx, rest: str) -> list[Reply]:
     contract_row, _ = ensure_contract(ctx)
+    if not rest.strip():
+        raise UserError("contract.edges.link_missing")
     match = _LINK_RE.match(rest.strip())
     if match is None or len(match.group(1)) > 500:
         raise UserError("contract.errors.bad_link", link=rest.strip() or "—")
@@ -598,6 +602,8 @@ def set_end_date(ctx: Ctx, rest: str) -> list[Reply]:
             ctx.session, contract_row, ctx.shared_channel_id, ctx.tz, ctx.now
         )
         return [Reply(text=ctx.t("contract.end_date_cleared"))]
+    if not rest.strip():
+        raise UserError("contract.edges.date_missing")
     day = parse_day(rest)
     if day is None:
         raise UserError("contract.errors.bad_date", date=rest.strip() or "—")

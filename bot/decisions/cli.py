@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from bot.decisions.commands import export
 from bot.kernel.cli_args import app_command, group, tenant_args
 from bot.kernel.i18n import translator
+from bot.kernel.scopes import held, nothing_here
 from storage.models import Decision
 
 if TYPE_CHECKING:
@@ -36,6 +37,10 @@ def cmd_export_decisions(args: argparse.Namespace, app: Services) -> int:
         if args.channel:
             query = query.where(Decision.posted_channel_id == args.channel)
         rows = session.exec(query.order_by(col(Decision.number))).all()
+        if not rows:
+            scope = f"{args.platform}/{args.team}" + (f" #{args.channel}" if args.channel else "")
+            where = held(session, Decision, channel=Decision.posted_channel_id)
+            print(nothing_here(translator(args.lang), "decisions", scope, where), file=sys.stderr)
         sys.stdout.write(
             export(session, rows, args.format, translator(args.lang), app.settings.default_timezone)
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypedDict
@@ -23,7 +24,14 @@ from bot.kernel.errors import UserError
 from bot.kernel.i18n import Translator
 from bot.kernel.limits import check_words
 from bot.kernel.lists import more_line
-from bot.kernel.parsing import fold, mentions, parse_number, split_first, tags
+from bot.kernel.parsing import (
+    fold,
+    in_item_range,
+    mentions,
+    parse_item_number,
+    split_first,
+    tags,
+)
 from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import CommandSpec, Registry
 from bot.kernel.types import Attachment, Reply, ReplyField, Tenant, Visibility
@@ -165,7 +173,10 @@ def record_decision(
 def decide(ctx: Ctx) -> list[Reply]:
     require(ctx, Permission.DECIDE)
     supersedes = ctx.options.get("supersedes")
-    link = ctx.options.get("link") or ctx.source_link
+    typed_link = ctx.options.get("link")
+    if typed_link is not None and not _LINK_RE.match(str(typed_link)):
+        raise UserError("decisions.edges.bad_link", link=typed_link)
+    link = typed_link or ctx.source_link
     decision = record_decision(
         ctx,
         ctx.text,
@@ -173,6 +184,12 @@ def decide(ctx: Ctx) -> list[Reply]:
         link=str(link) if link else None,
     )
     return announce(ctx, decision)
+
+
+# `--link`: a web address (the message, the thread, the document), nothing else.
+_LINK_RE = re.compile(
+    r"^https?://[^\s/?#.]+(?:\.[^\s/?#.]+)*(?::\d+)?(?:[/?#]\S*)?$", re.IGNORECASE
+)
 
 
 def announce(ctx: Ctx, decision: Decision) -> list[Reply]:
@@ -232,6 +249,8 @@ def decision_card(ctx: Ctx, decision: Decision, *, title_key: str, fresh: bool =
 def find(
     session: Session, tenant: Tenant, partnership: Partnership, number: int
 ) -> Decision | None:
+    if not in_item_range(number):
+        return None  # no row can have it (and the database would overflow)
     return session.exec(
         select(Decision).where(
             Decision.platform == tenant.platform,
@@ -393,7 +412,7 @@ def _search(ctx: Ctx, words: str) -> list[Reply]:
 def _show(ctx: Ctx, arg: str) -> list[Reply]:
     if not arg:
         raise UserError("decisions.errors.show_needs_number")
-    number = parse_number(arg.split()[0])
+    number = parse_item_number(arg.split()[0], "decisions.errors.unknown")
     decision = find(ctx.session, ctx.tenant, ctx.partnership, number)
     if decision is None:
         raise UserError("decisions.errors.unknown", number=number)
@@ -447,6 +466,9 @@ EXPORT_COLUMNS = (
     "superseded_by",
     "link",
     "channel",
+    "author_id",
+    "participant_ids",
+    "timezone",
 )
 
 
@@ -461,9 +483,73 @@ class ExportRow(TypedDict):
     superseded_by: int | None
     link: str | None
     channel: str
+    author_id: str
+    participant_ids: list[str]
+    timezone: str
 
 
-def export_rows(session: Session, rows: Sequence[Decision]) -> list[ExportRow]:
+class _Readable:
+    """People as 'Name (Company)' and times in the channel's zone, for exports."""
+
+    def __init__(self, session: Session, fallback_tz: str) -> None:
+        self.session = session
+        self.fallback_tz = fallback_tz
+        self._names: dict[int, dict[str, str]] = {}
+        self._zones: dict[tuple[str, str, str], ZoneInfo] = {}
+
+    def names(self, rows: Sequence[Decision]) -> None:
+        from bot.kernel.tenancy import people
+
+        wanted: dict[int, set[str]] = {}
+        for d in rows:
+            wanted.setdefault(d.partnership_id, set()).update(
+                [d.author_id, *d.participants, *mentions(d.text)]
+            )
+        for pid, ids in wanted.items():
+            partnership = self.session.get(Partnership, pid)
+            if partnership is not None:
+                tenant = Tenant(partnership.platform, partnership.team_id)
+                self._names[pid] = people(self.session, tenant, partnership, ids)
+
+    def person(self, d: Decision, user_id: str) -> str:
+        return self._names.get(d.partnership_id, {}).get(user_id, user_id)
+
+    def text(self, d: Decision) -> str:
+        def name(match: re.Match[str]) -> str:
+            return "@" + self.person(d, match.group(1))
+
+        return re.sub(r"<@([^>|]+)(?:\|[^>]*)?>", name, d.text)
+
+    def zone(self, d: Decision) -> ZoneInfo:
+        from storage.models import Channel, Team
+
+        key = (d.platform, d.team_id, d.posted_channel_id)
+        if key not in self._zones:
+            channel = self.session.exec(
+                select(Channel).where(
+                    Channel.platform == d.platform,
+                    Channel.team_id == d.team_id,
+                    Channel.channel_id == d.posted_channel_id,
+                )
+            ).first()
+            team = self.session.exec(
+                select(Team).where(Team.platform == d.platform, Team.team_id == d.team_id)
+            ).first()
+            name = (channel and channel.timezone) or (team and team.timezone) or self.fallback_tz
+            try:
+                self._zones[key] = ZoneInfo(name)
+            except (KeyError, ValueError):
+                self._zones[key] = ZoneInfo("UTC")
+        return self._zones[key]
+
+
+def export_rows(
+    session: Session, rows: Sequence[Decision], timezone: str = "UTC"
+) -> list[ExportRow]:
+    """Rows as people read them: authors and mentions as 'Name (Company)' (ids in
+    their own columns), times in the zone of the channel the decision was posted in."""
+    readable = _Readable(session, timezone)
+    readable.names(rows)
     by_id = {d.id: d for d in rows}
     successor = {d.supersedes_id: d.number for d in rows if d.supersedes_id is not None}
     out: list[ExportRow] = []
@@ -474,15 +560,18 @@ def export_rows(session: Session, rows: Sequence[Decision]) -> list[ExportRow]:
         out.append(
             {
                 "number": d.number,
-                "created_at": d.created_at.isoformat(),
-                "author": d.author_id,
-                "text": d.text,
-                "participants": list(d.participants),
+                "created_at": d.created_at.astimezone(readable.zone(d)).isoformat(),
+                "author": readable.person(d, d.author_id),
+                "text": readable.text(d),
+                "participants": [readable.person(d, p) for p in d.participants],
                 "tags": list(d.tags),
                 "supersedes": older.number if older else None,
                 "superseded_by": successor.get(d.id) if d.id is not None else None,
                 "link": d.link,
                 "channel": d.posted_channel_id,
+                "author_id": d.author_id,
+                "participant_ids": list(d.participants),
+                "timezone": readable.zone(d).key,
             }
         )
     return out
@@ -491,7 +580,7 @@ def export_rows(session: Session, rows: Sequence[Decision]) -> list[ExportRow]:
 def export(
     session: Session, rows: Sequence[Decision], fmt: str, t: Translator, timezone: str
 ) -> str:
-    data = export_rows(session, rows)
+    data = export_rows(session, rows, timezone)
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
@@ -503,14 +592,15 @@ def export(
                 {
                     **row,
                     "participants": ";".join(row["participants"]),
+                    "participant_ids": ";".join(row["participant_ids"]),
                     "tags": ";".join(row["tags"]),
                 }
             )
         return buffer.getvalue()
     lines = [f"# {t('decisions.export_heading')}", ""]
     for row in data:
-        when = datetime.fromisoformat(str(row["created_at"])).astimezone(ZoneInfo(timezone))
-        lines.append(f"## #{row['number']} — {when:%Y-%m-%d %H:%M} ({timezone})")
+        when = datetime.fromisoformat(str(row["created_at"]))
+        lines.append(f"## #{row['number']} — {when:%Y-%m-%d %H:%M} ({row['timezone']})")
         lines.append("")
         lines.append(str(row["text"]))
         lines.append("")

@@ -16,7 +16,10 @@ from bot.kernel.types import MENTION_RE
 
 OptionKind = Literal["int", "str", "flag"]
 
-_OPTION_RE = re.compile(r"(?:(?<=\s)|^)(?:--|—|–)([A-Za-z][\w-]*)(?:[ =]+(\"[^\"]*\"|\S+))?")
+# A value never starts like an option: `--can-fall --keep-vanity` is two flags.
+_OPTION_RE = re.compile(
+    r"(?:(?<=\s)|^)(?:--|—|–)([A-Za-z][\w-]*)(?:[ =]+(\"[^\"]*\"|(?!--|—|–)\S+))?"
+)
 TAG_RE = re.compile(r"(?:(?<=\s)|^)#([^\W\d_][\w-]{0,49})", re.UNICODE)
 
 
@@ -92,3 +95,32 @@ def split_first(text: str) -> tuple[str, str]:
     """'search foo bar' -> ('search', 'foo bar')."""
     head, _, rest = text.strip().partition(" ")
     return head.lower(), rest.strip()
+
+
+# -- item numbers (issue 13) -------------------------------------------------------
+
+# The largest id a stored row can have: PostgreSQL's INTEGER (SQLite's is wider).
+MAX_ITEM_NUMBER = 2**31 - 1
+_ITEM_NUMBER_RE = re.compile(r"^[+-]?\d+$")
+
+
+def in_item_range(number: int) -> bool:
+    """True when `number` can be the number of a stored item (decision, milestone...)."""
+    return 0 < number <= MAX_ITEM_NUMBER
+
+
+def parse_item_number(raw: str, unknown_key: str) -> int:
+    """'12', '#12' -> 12, for `/plan show 12`, `/decisions show 12`.
+
+    A whole number no item can have (0, -1, 99999999999999999999) is the
+    ordinary "no such item" (`unknown_key` with `number` as typed), never a
+    database overflow; a word is "not a number".
+    """
+    value = raw.strip().lstrip("#")
+    if not _ITEM_NUMBER_RE.match(value):
+        raise UserError("errors.not_a_number", value=raw, option="")
+    # Compare digit counts before int(): Python refuses to read huge digit strings.
+    digits = value.lstrip("+-").lstrip("0") or "0"
+    if len(digits) <= len(str(MAX_ITEM_NUMBER)) and in_item_range(int(value)):
+        return int(value)
+    raise UserError(unknown_key, number=value)

@@ -31,6 +31,10 @@ class Series:
     labels: Sequence[str]
     weekly: Sequence[float]
     cumulative: Sequence[float]
+    # The legend's figures as the text says them (a target of 1.5 stays 1.5).
+    # Share of the target needed by the end of each week to reach it by its date
+    # (a straight pace from the metric's start); None without a target date.
+    pace: Sequence[float] | None = None
 
 
 def size_for(count: int) -> tuple[int, int]:
@@ -79,6 +83,15 @@ def render(series: Sequence[Series], t: Translator) -> bytes:
             linewidth=2,
             label=legend_label(s, t),
         )
+        if s.pace:
+            ax.plot(
+                positions,
+                list(s.pace),
+                color=color,
+                linestyle=":",
+                linewidth=1.5,
+                label=t("kpi.edges.chart_pace", metric=s.name),
+            )
     ax.axhline(
         1.0, color="#d62728", linestyle="--", linewidth=1.5, label=t("kpi.digest.chart_target")
     )

@@ -10,16 +10,21 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.kernel.cli_args import app_command, group
-from bot.kernel.i18n import translator
+from bot.kernel.i18n import Translator, translator
 from bot.kernel.registry import RenderContext
 from bot.kernel.services import Services
 from bot.kernel.tenancy import ensure_channel, ensure_team, find_channel, partnership_for
 from bot.kernel.types import Tenant
 from bot.kpi.digest import preview
 from bot.kpi.points import ImportFailed, import_csv
-from storage.models import Team
+from storage.models import Partnership, Team
+from storage.models.kpi import Metric
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -71,6 +76,10 @@ def cmd_import_kpi(args: argparse.Namespace, app: Services) -> int:
     tenant = Tenant(args.platform, args.team)
     now = app.clock.now()
     with app.session_factory() as session:
+        refusal = _unknown_channel(session, tenant, args.channel, t)
+        if refusal is not None:
+            print(refusal, file=sys.stderr)
+            return 1
         ensure_team(session, tenant, now)
         channel = ensure_channel(session, tenant, args.channel, now)
         partnership = partnership_for(session, tenant, channel, now)
@@ -96,6 +105,29 @@ def cmd_import_kpi(args: argparse.Namespace, app: Services) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+
+def _unknown_channel(
+    session: Session, tenant: Tenant, channel_id: str, t: Translator
+) -> str | None:
+    """Why points cannot go to `channel_id` (no metric there: a typo?), or None."""
+    from sqlmodel import select
+
+    rows = session.exec(
+        select(Partnership.channel_id)
+        .join(Metric, Metric.partnership_id == Partnership.id)  # type: ignore[arg-type]
+        .where(Partnership.platform == tenant.platform, Partnership.team_id == tenant.team_id)
+        .distinct()
+    ).all()
+    channels = sorted(set(rows))
+    linked = find_channel(session, tenant, channel_id)
+    if channel_id in channels or (linked is not None and linked.shared_channel_id in channels):
+        return None
+    where = {"channel": channel_id, "platform": tenant.platform, "team": tenant.team_id}
+    if not channels:
+        return t("kpi.edges.no_channel_with_metrics", **where)
+    return t("kpi.edges.unknown_channel", channels=", ".join(channels), **where)
 
 
 def cmd_digest_preview(args: argparse.Namespace, app: Services) -> int:

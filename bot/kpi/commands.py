@@ -27,6 +27,7 @@ from bot.kernel.tenancy import party_of
 from bot.kernel.types import Reply, Tenant, Visibility
 from bot.kernel.words import Words, option_aliases
 from bot.kpi import digest, vanity
+from bot.kpi.attribution import resolve_partner
 from bot.kpi.points import (
     TOKEN_PREFIX,
     NewPoint,
@@ -38,6 +39,7 @@ from bot.kpi.points import (
     require_metric,
     store_points,
     token_owner,
+    value_problem,
 )
 from bot.kpi.stats import (
     MetricFigures,
@@ -79,7 +81,7 @@ ARGUMENT_WORDS = Words(
     },
     extra={"by": ("before",), "partner": ("p",), "channel": ("c",), "rotate": ("renew", "new")},
 )
-OPTION_ALIASES = option_aliases({"keep-vanity": ("garder-vanite",)})
+OPTION_ALIASES = option_aliases({"keep-vanity": ("garder-vanite",), "can-fall": ("peut-baisser",)})
 TARGET_WORDS = {"target", "cible", "objectif"}
 BY_WORDS = {fold(w) for w in ("by", "before", *ARGUMENT_WORDS.table["by"])}
 PARTNER_KEYS = {"partner", "partenaire", "p"}
@@ -93,7 +95,7 @@ def register(registry: Registry) -> None:
             handler=kpi,
             summary_key="kpi.summary",
             usage_key="kpi.usage",
-            options={"keep-vanity": "flag"},
+            options={"keep-vanity": "flag", "can-fall": "flag"},
             option_aliases=OPTION_ALIASES,
             words=(SUBCOMMANDS, ARGUMENT_WORDS),
         )
@@ -145,6 +147,10 @@ def kpi(ctx: Ctx) -> list[Reply]:
         return log_value(ctx, rest)
     if name == "token":
         return token(ctx, rest)
+    if sub in ("correct", "fix", "corriger"):
+        from bot.kpi.corrections import correct
+
+        return correct(ctx, rest)
     raise UserError("kpi.errors.unknown_subcommand", sub=sub)
 
 
@@ -334,6 +340,7 @@ def add_metric(ctx: Ctx, rest: str) -> list[Reply]:
         target_date=target_date,
         vanity=match is not None,
         vanity_kept_by=ctx.user.id if match is not None else None,
+        can_fall=bool(ctx.options.get("can-fall") or ctx.options.get("peut-baisser")),
         created_by=ctx.user.id,
         created_at=ctx.now,
     )
@@ -412,13 +419,29 @@ def log_value(ctx: Ctx, rest: str) -> list[Reply]:
         value = float(read_number(unquote(parts[1]), ctx.lang).value)
     except NotANumber as exc:
         raise UserError("kpi.errors.bad_value", value=parts[1]) from exc
+    problem = value_problem(metric, value)
+    if problem is not None:
+        raise UserError(f"kpi.edges.{problem[0]}", value=unquote(parts[1]), **problem[1])
     partner: str | None = None
     channel: str | None = None
     date_words: list[str] = []
-    for part in parts[2:]:
+    rest_parts = parts[2:]
+    skip = 0
+    for index, part in enumerate(rest_parts):
+        if skip:
+            skip -= 1
+            continue
         key, sep, raw = part.partition(":")
         if sep and fold(key) in PARTNER_KEYS:
-            partner = unquote(raw)
+            # `partner:acme media 2026-11-25`: the name may go on over the next words.
+            following = []
+            for word in rest_parts[index + 1 :]:
+                if ":" in word and fold(word.partition(":")[0]) in PARTNER_KEYS | CHANNEL_KEYS:
+                    break
+                following.append(word)
+            partner, skip = resolve_partner(
+                ctx.session, ctx.partnership, unquote(raw), following, quoted=raw[:1] in '"“«'
+            )
         elif sep and fold(key) in CHANNEL_KEYS:
             channel = unquote(raw)
         else:
@@ -427,7 +450,7 @@ def log_value(ctx: Ctx, rest: str) -> list[Reply]:
     if date_words:
         at = parse_date(ctx, " ".join(date_words), prefer="past")
         if at.astimezone(ctx.tz).date() > ctx.now.astimezone(ctx.tz).date():
-            raise UserError("kpi.errors.future_date", date=_day(ctx, at.date()))
+            raise UserError("kpi.errors.future_date", date=_day(ctx, at.astimezone(ctx.tz).date()))
     if partner is None:
         # Unsaid, the figure is attributed to the logger's company when known.
         own = party_of(ctx.session, ctx.partnership, ctx.user.id)

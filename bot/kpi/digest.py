@@ -34,6 +34,7 @@ from bot.kpi.stats import (
     Week,
     figures,
     iso_week,
+    local_midnight,
     objectives_and_metrics,
     progress,
     progress_bar,
@@ -43,7 +44,7 @@ from bot.kpi.stats import (
     weekly_series,
 )
 from storage.models import Channel, Decision, Notification, Partnership, Team
-from storage.models.kpi import DigestSchedule, Objective
+from storage.models.kpi import DigestSchedule, Metric, Objective
 from storage.models.notifications import PENDING
 from storage.types import UTCDateTime
 from storage.upsert import get_or_create
@@ -498,9 +499,15 @@ def render(
 
 def chart_for(session: Session, data: DigestData, t: Translator) -> bytes | None:
     """The PNG of every decisive metric over the last weeks against its target."""
+    lines = chart_series(session, data, t)
+    return charts.render(lines, t) if lines else None
+
+
+def chart_series(session: Session, data: DigestData, t: Translator) -> list[charts.Series]:
+    """What the chart draws: each metric's weeks, its legend figures and the pace needed."""
     metrics = [f.metric for f in data.figures if f.metric.id is not None]
     if not metrics:
-        return None
+        return []
     weeks = [data.week]
     while len(weeks) < CHART_WEEKS:
         weeks.insert(0, weeks[0].previous())
@@ -521,9 +528,23 @@ def chart_for(session: Session, data: DigestData, t: Translator) -> bytes | None
                 labels=[t("kpi.digest.week_label", week=w.week) for w in weeks],
                 weekly=weekly,
                 cumulative=cumulative,
+                pace=_pace(m, weeks),
             )
         )
-    return charts.render(lines, t)
+    return lines
+
+
+def _pace(metric: Metric, weeks: list[Week]) -> list[float] | None:
+    """Share of the target needed by each week's end to reach it on its date, at a
+    steady pace from the metric's creation; None when the metric has no date."""
+    if metric.target_date is None or not weeks:
+        return None
+    start = metric.created_at
+    deadline = local_midnight(metric.target_date + timedelta(days=1), weeks[0].timezone)
+    span = (deadline - start).total_seconds()
+    if span <= 0:
+        return None
+    return [min(1.0, max(0.0, (w.end - start).total_seconds() / span)) for w in weeks]
 
 
 def week_from_payload(payload: dict[str, object]) -> Week:
@@ -564,17 +585,36 @@ def preview(
     return render(session, compute(session, partnership, week), rc, registry, with_chart=with_chart)
 
 
+_LAST_WORDS = {"last", "previous", "dernier", "precedent"}
+
+
+def digest_week(
+    schedule: DigestSchedule | None, zone: ZoneInfo, now: datetime, *, last: bool
+) -> Week:
+    """The week the next scheduled digest will review (the week so far, for the default
+    Monday digest), or with `last` the one the latest scheduled digest reviewed."""
+    # No schedule yet: the default one (Mondays 09:00) that the first objective creates.
+    when = schedule or DigestSchedule(
+        platform="", team_id="", channel_id="", partnership_id=0, updated_at=now
+    )
+    previous, upcoming = occurrences(when, zone, now)
+    return reviewed_week(previous if last else upcoming, zone.key)
+
+
 def preview_command(ctx: Ctx) -> list[Reply]:
     sub, _ = split_first(ctx.text)
-    if sub:
+    if sub and fold(sub) not in _LAST_WORDS:
         raise UserError("kpi.digest.errors.unknown_subcommand", sub=sub)
     rc = RenderContext(lang=ctx.lang, timezone=ctx.tz.key, now=ctx.now)
-    reply = preview(ctx.session, ctx.partnership, ctx.now, rc, ctx.registry)
     schedule = schedule_of(ctx.session, ctx.partnership)
+    week = digest_week(schedule, ctx.tz, ctx.now, last=bool(sub))
+    reply = render(ctx.session, compute(ctx.session, ctx.partnership, week), rc, ctx.registry)
     note = (
         ctx.t("kpi.digest.preview_note", schedule=describe(ctx, schedule))
         if schedule
         else ctx.t("kpi.digest.preview_note_none")
     )
+    if sub:
+        note = ctx.t("kpi.edges.digest_last_note") + "\n" + note
     reply.footer = f"{reply.footer}\n{note}" if reply.footer else note
     return [reply]

@@ -271,10 +271,13 @@ def ingest(
         if not isinstance(item, dict):
             raise PointError(400, "kpi.points.not_object", where=where)
         name = item.get("metric")
+        metric = _known_metric(metrics, name if isinstance(name, str) else "", where)
+        value = _value(item.get("value"), where, lang)
+        check_point(metric, value, where)
         points.append(
             NewPoint(
-                metric=_known_metric(metrics, name if isinstance(name, str) else "", where),
-                value=_value(item.get("value"), where, lang),
+                metric=metric,
+                value=value,
                 at=parse_instant(item.get("at"), where),
                 partner=clean_label(_optional_text(item, "partner", where, MAX_TEXT), parties),
                 channel=clean_label(_optional_text(item, "channel", where, MAX_TEXT)),
@@ -318,10 +321,13 @@ def parse_csv(
     *,
     default_source: str = "csv",
     lang: str | None = None,
+    now: datetime | None = None,
 ) -> list[NewPoint]:
     """Every point of a CSV file, or ImportFailed listing every bad line.
 
-    Values are read as the chat reads them in the channel's language `lang`.
+    Values are read as the chat reads them in the channel's language `lang`, and the
+    chat's rules hold: no negative figure for a metric that cannot fall, no
+    absurd magnitude, no date after today (in the channel's zone; `now`).
     """
     reader = csv.DictReader(lines)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
@@ -344,21 +350,45 @@ def parse_csv(
     reader.fieldnames = header
     zone = ZoneInfo(timezone)
     metrics = metrics_by_key(session, partnership)
-    parties = party_names(session, partnership)
     points: list[NewPoint] = []
     errors: list[LineError] = []
+    resolved: dict[str, str | UserError] = {}
+
+    def partner_of(raw: str | None, where: str) -> str | None:
+        """The chat's attribution rule: a company of the partnership or a directory partner."""
+        from bot.kpi.attribution import resolve_partner
+
+        text = clean_label(raw)
+        if text is None:
+            return None
+        key = fold(text)
+        if key not in resolved:
+            try:
+                resolved[key] = resolve_partner(session, partnership, text, [], quoted=True)[0]
+            except UserError as err:
+                resolved[key] = err
+        found = resolved[key]
+        if isinstance(found, UserError):
+            raise PointError(422, "kpi.edges.unknown_partner_at", where=where, **found.params)
+        return found
+
     for row in reader:
         line = reader.line_num
         where = translator(lang)("kpi.points.where.line", line=line)
         try:
             if None in row:  # more cells than columns
                 raise PointError(400, "kpi.points.extra_cells", where=where)
+            metric = _known_metric(metrics, row.get("metric") or "", where)
+            value = _value(row.get("value") or "", where, lang)
+            check_point(metric, value, where)
+            at = _csv_instant(row.get("date") or "", zone, where)
+            check_not_future(at, zone, now or datetime.now(UTC), where)
             points.append(
                 NewPoint(
-                    metric=_known_metric(metrics, row.get("metric") or "", where),
-                    value=_value(row.get("value") or "", where, lang),
-                    at=_csv_instant(row.get("date") or "", zone, where),
-                    partner=clean_label(_optional_text(row, "partner", where, MAX_TEXT), parties),
+                    metric=metric,
+                    value=value,
+                    at=at,
+                    partner=partner_of(_optional_text(row, "partner", where, MAX_TEXT), where),
                     channel=clean_label(_optional_text(row, "channel", where, MAX_TEXT)),
                     source=_optional_text(row, "source", where, 64) or default_source,
                     external_id=_optional_text(row, "id", where, MAX_ID),
@@ -382,7 +412,13 @@ def import_csv(
     lang: str | None = None,
 ) -> Stored:
     points = parse_csv(
-        session, partnership, io.StringIO(text), timezone, default_source=default_source, lang=lang
+        session,
+        partnership,
+        io.StringIO(text),
+        timezone,
+        default_source=default_source,
+        lang=lang,
+        now=now,
     )
     return store_points(session, points, now)
 
@@ -418,3 +454,39 @@ def require_metric(session: Session, partnership: Partnership, name: str) -> Met
             "kpi.errors.unknown_metric", metric=name, known=", ".join(m.name for m in known)
         )
     return metric
+
+
+# -- values that cannot be (issue 13) ---------------------------------------------------
+
+# Past this, a figure is a typo (an extra row of zeros), not a partnership's result.
+MAX_ABS_VALUE = 1e12
+
+
+def value_problem(metric: Metric, value: float) -> tuple[str, dict[str, object]] | None:
+    """Why `value` cannot be a point of `metric` (a catalog key and its params), or None.
+
+    One rule for the chat, CSV files and the ingest API: a point is what was
+    added (leads that day), so it is never negative unless the metric was
+    declared `--can-fall`; and no figure is beyond `MAX_ABS_VALUE`.
+    """
+    if not math.isfinite(value) or abs(value) > MAX_ABS_VALUE:
+        return "too_large", {"metric": metric.name, "limit": f"{MAX_ABS_VALUE:,.0f}"}
+    if value < 0 and not metric.can_fall:
+        return "cannot_fall", {"metric": metric.name}
+    return None
+
+
+def check_point(metric: Metric, value: float, where: str) -> None:
+    """`value_problem` as the PointError files and the API report."""
+    problem = value_problem(metric, value)
+    if problem is not None:
+        key, params = problem
+        code = {"cannot_fall": "negative_value", "too_large": "value_too_large"}[key]
+        raise PointError(422, f"kpi.edges.{code}", where=where, **params)
+
+
+def check_not_future(at: datetime, zone: ZoneInfo, now: datetime, where: str) -> None:
+    """A figure is recorded once it happened: no day after today, in the channel's zone."""
+    day = at.astimezone(zone).date()
+    if day > now.astimezone(zone).date():
+        raise PointError(422, "kpi.edges.future_date", where=where, date=day.isoformat())

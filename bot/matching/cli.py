@@ -51,6 +51,7 @@ def add_cli(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[typ
     export = exports.add_parser("partners", help="the partner directory, as CSV or JSON")
     tenant_args(export)
     export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--lang", default="en", help="language of the messages: en or fr")
     app_command(export, cmd_export_partners)
 
     demo = subparsers.add_parser("demo", help="load the demo partner directory (fictional)")
@@ -97,14 +98,22 @@ def cmd_import_partners(args: argparse.Namespace, app: Services) -> int:
     parsed = _read(args.file, t)
     if parsed is None:
         return 2
+    from bot.kernel.progress import bar
+
     try:
-        result = _write(
-            args,
-            app,
-            lambda session, now: profiles.import_parsed(
-                session, _tenant_of(args), parsed, now, skip_invalid=args.skip_invalid
-            ),
-        )
+        with bar(len(parsed.rows), t("matching.edges.progress_import")) as progress:
+            result = _write(
+                args,
+                app,
+                lambda session, now: profiles.import_parsed(
+                    session,
+                    _tenant_of(args),
+                    parsed,
+                    now,
+                    skip_invalid=args.skip_invalid,
+                    advance=progress.update,
+                ),
+            )
     except profiles.ImportRefused as refused:  # rolled back: nothing stored
         for error in refused.errors:
             print(error.message(t), file=sys.stderr)
@@ -145,6 +154,14 @@ def cmd_export_partners(args: argparse.Namespace, app: Services) -> int:
 
     with app.session_factory() as session:
         rows = profiles.export_rows(session, _tenant_of(args))
+        if not rows:
+            from bot.kernel.scopes import held, nothing_here
+            from storage.models import PartnerProfile
+
+            where = held(session, PartnerProfile)
+            scope = f"{args.platform}/{args.team}"
+            message = nothing_here(translator(args.lang), "partners", scope, where)
+            print(message, file=sys.stderr)
     sys.stdout.write(profiles.export_text(rows, args.format))
     return 0
 
@@ -157,4 +174,5 @@ def cmd_demo(args: argparse.Namespace, app: Services) -> int:
     )
     t = translator("en")
     print(t("matching.demo.loaded_own" if own_set else "matching.demo.loaded", count=count))
+    print(t("matching.edges.demo_where", platform=args.platform, team=args.team))
     return 0

@@ -424,8 +424,20 @@ def partner(ctx: Ctx) -> list[Reply]:
     return action(ctx, rest)
 
 
+_QUOTES = {'"': '"', "“": "”", "«": "»", "'": "'"}
+
+
+def _unquoted(name: str) -> str:
+    """'"Acme Media"' -> 'Acme Media': quotes group words, they are not part of the name."""
+    name = name.strip()
+    if len(name) >= 2 and name[0] in _QUOTES and name.endswith(_QUOTES[name[0]]):
+        return name[1:-1].strip()
+    return name
+
+
 def _partner_add(ctx: Ctx, name: str) -> list[Reply]:
     require(ctx, Permission.EDIT_DIRECTORY)
+    name = _unquoted(name)
     if not name.strip():
         raise UserError("matching.errors.partner_needs_name")
     found = store.find_profile(ctx.session, ctx.tenant, name)
@@ -464,6 +476,7 @@ def _partner_add(ctx: Ctx, name: str) -> list[Reply]:
 
 
 def _partner_show(ctx: Ctx, name: str) -> list[Reply]:
+    name = _unquoted(name)
     if not name.strip():
         raise UserError("matching.errors.partner_needs_name")
     found = store.find_profile(ctx.session, ctx.tenant, name)
@@ -487,17 +500,41 @@ def _partner_show(ctx: Ctx, name: str) -> list[Reply]:
     return [card]
 
 
-def _partner_list(ctx: Ctx, _: str) -> list[Reply]:
-    index_rows = store.find_profile(ctx.session, ctx.tenant, "")
+LIST_PAGE = 25
+
+
+def _partner_list(ctx: Ctx, arg: str) -> list[Reply]:
+    """`/partner list [page]`: the directory by name, a page at a time."""
     total = store.directory_size(ctx.session, ctx.tenant)
     if total == 0:
         return [_empty_directory(ctx)]
+    pages = -(-total // LIST_PAGE)
+    raw = arg.strip().lstrip("#") or "1"
+    page = int(raw) if raw.isdigit() and len(raw) <= 6 else 0
+    if not 1 <= page <= pages:
+        raise UserError("matching.edges.bad_page", page=arg.strip(), pages=pages)
+    rows = ctx.session.exec(
+        select(PartnerProfile.name)
+        .where(
+            col(PartnerProfile.platform) == ctx.tenant.platform,
+            col(PartnerProfile.team_id) == ctx.tenant.team_id,
+            col(PartnerProfile.is_own).is_(False),
+        )
+        .order_by(col(PartnerProfile.name_key))
+        .offset((page - 1) * LIST_PAGE)
+        .limit(LIST_PAGE)
+    ).all()
+    footer = (
+        ctx.t("matching.edges.list_page", page=page, pages=pages, next=page + 1)
+        if page < pages
+        else ctx.t("matching.edges.list_last_page", page=page, pages=pages)
+    )
     return [
         _private(
             Reply(
                 title=ctx.t("matching.partner.list_title", count=total),
-                items=[row.name for row in index_rows],
-                footer=ctx.t("matching.partner.list_footer", shown=len(index_rows)),
+                items=list(rows),
+                footer=footer,
             )
         )
     ]

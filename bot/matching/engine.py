@@ -660,20 +660,25 @@ def explain(
     }
     ordered = {name: parts[name] for name in PARTS if name in parts}
     evidence = _evidence(index, query, row, w)
+    unknown = [c for c, rows in scored.unknown.items() if bool(rows[row])]
+    total = int(index.total_audience[row])
+    trendy = (
+        scored.audience_tags is not None
+        and "audience" not in unknown  # a blank audience is "unknown", not "not affine"
+        and total >= w.trendy_min_audience
+        and float(scored.audience_tags[row]) < w.trendy_max_affinity
+    )
+    if trendy:
+        # The trendy-brand warning says the audience is not affine: no "✓ affine" beside it.
+        evidence.pop("audience", None)
     reasons: list[Note] = []
     for name, _ in sorted(ordered.items(), key=lambda kv: -kv[1][1]):
         for note in evidence.get(name, []):
             if len(reasons) < 3:
                 reasons.append(note)
-    unknown = [c for c, rows in scored.unknown.items() if bool(rows[row])]
     warnings: list[Note] = []
-    total = int(index.total_audience[row])
-    if (
-        scored.audience_tags is not None
-        and "audience" not in unknown  # a blank audience is "unknown", not "not affine"
-        and total >= w.trendy_min_audience
-        and float(scored.audience_tags[row]) < w.trendy_max_affinity
-    ):
+    if trendy:
+        assert scored.audience_tags is not None
         warnings.append(
             Note(
                 "warn.trendy",

@@ -13,7 +13,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -118,8 +118,17 @@ class ProfileError(Exception):
 class RowError:
     line: int
     error: ProfileError
+    # A JSON array's element (1-based): a one-line file has every element on line 1.
+    item: int | None = None
 
     def message(self, t: Translator) -> str:
+        if self.item is not None:
+            return t(
+                "matching.edges.item_error",
+                item=self.item,
+                line=self.line,
+                reason=self.error.message(t),
+            )
         return t("matching.import.row_error", line=self.line, reason=self.error.message(t))
 
 
@@ -348,7 +357,8 @@ def parse_text(text: str, fmt: str) -> Parsed:
     parsed = Parsed()
     items = _csv_items(text, parsed) if fmt == "csv" else _json_items(text, parsed)
     seen: dict[str, int] = {}
-    for line, data in items:
+    for position, (line, data) in enumerate(items, start=1):
+        item = position if fmt == "json" else None
         try:
             if not isinstance(data, Mapping):
                 raise ProfileError("not_an_object")
@@ -358,7 +368,7 @@ def parse_text(text: str, fmt: str) -> Parsed:
             seen[profile.key] = line
             parsed.rows.append((line, profile))
         except ProfileError as err:
-            parsed.errors.append(RowError(line, err))
+            parsed.errors.append(RowError(line, err, item))
     return parsed
 
 
@@ -492,11 +502,13 @@ def store(
     *,
     source: str = "import",
     own: bool = False,
+    advance: Callable[[int], object] | None = None,
 ) -> Imported:
     """Insert or update `profiles` (by folded name) in bulk, in the caller's transaction.
 
     With `own`, the (single) profile becomes the team's own profile and any
-    previous own profile under another name is removed.
+    previous own profile under another name is removed. `advance(n)` is told
+    after each slice of `n` rows (an operator's progress bar).
     """
     table = PartnerProfile.__table__  # type: ignore[attr-defined]
     tenant_filter = (table.c.platform == tenant.platform, table.c.team_id == tenant.team_id)
@@ -528,6 +540,8 @@ def store(
         created, updated = _store_batch(session, tenant, batch, existing, now, source, own)
         result.created += created
         result.updated += updated
+        if advance is not None:
+            advance(len(batch))
     if len(profiles) > BULK and session.get_bind().dialect.name == "postgresql":
         # Fresh statistics, or the planner still believes the tables are empty and
         # the rest of this transaction (and the next import) scans them row by row.
@@ -748,6 +762,7 @@ def import_parsed(
     *,
     skip_invalid: bool = False,
     source: str = "import",
+    advance: Callable[[int], object] | None = None,
 ) -> Imported:
     """Store a parsed directory file: all rows, or (with `skip_invalid`) the good ones.
 
@@ -766,7 +781,7 @@ def import_parsed(
         parsed.errors.sort(key=lambda e: e.line)
     if parsed.errors and not skip_invalid:
         raise ImportRefused(parsed.errors)
-    return store(session, tenant, parsed.profiles, now, source=source)
+    return store(session, tenant, parsed.profiles, now, source=source, advance=advance)
 
 
 def directory_size(session: Session, tenant: Tenant) -> int:

@@ -19,7 +19,7 @@ from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.i18n import Translator
 from bot.kernel.lists import capped
-from bot.kernel.parsing import fold, mentions, parse_number, split_first
+from bot.kernel.parsing import fold, mentions, parse_item_number, parse_number, split_first
 from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import CommandSpec, DigestWeek, Registry, RenderContext
 from bot.kernel.types import Attachment, Button, Reply, ReplyField, Tenant, Visibility
@@ -64,6 +64,9 @@ _SUBCOMMANDS = {
     "fini": "done",
     "cancel": "cancel",
     "annuler": "cancel",
+    "reopen": "reopen",
+    "rouvrir": "reopen",
+    "reouvrir": "reopen",
     "show": "show",
     "voir": "show",
     "afficher": "show",
@@ -122,7 +125,7 @@ def register(registry: Registry) -> None:
 # Subcommands that change the plan (the others read it).
 _CHANGES = {"launch", "add", "done", "cancel", "move", "snooze"}
 # Subcommands that take a milestone id: autocomplete offers the milestones.
-_TAKES_ID = {"done", "cancel", "show", "move", "snooze"}
+_TAKES_ID = {"done", "cancel", "show", "move", "snooze", "reopen"}
 
 
 def suggest(
@@ -135,7 +138,8 @@ def suggest(
     typed = fold(rest.strip().lstrip("#"))
     found: list[tuple[str, str | int]] = []
     for m in milestones(session, tenant, partnership):
-        if m.status != TODO and _SUBCOMMANDS.get(fold(head)) != "show":
+        sub = _SUBCOMMANDS.get(fold(head))
+        if sub != "show" and (m.status == TODO) == (sub == "reopen"):
             continue
         if typed and not (str(m.number).startswith(typed) or typed in fold(m.title)):
             continue
@@ -158,6 +162,7 @@ def plan(ctx: Ctx) -> list[Reply]:
         "add": lambda: add(ctx, rest),
         "done": lambda: finish(ctx, rest, DONE),
         "cancel": lambda: finish(ctx, rest, CANCELLED),
+        "reopen": lambda: reopen(ctx, rest),
         "show": lambda: show(ctx, rest),
         "move": lambda: move(ctx, rest),
         "reminders": lambda: preview(ctx),
@@ -187,7 +192,7 @@ def milestones(session: Session, tenant: Tenant, partnership: Partnership) -> li
 def find(ctx: Ctx, arg: str) -> Milestone:
     if not arg.strip():
         raise UserError("plan.errors.needs_number")
-    number = parse_number(arg.split()[0])
+    number = parse_item_number(arg.split()[0], "plan.errors.unknown")
     m = ctx.session.exec(
         select(Milestone).where(
             Milestone.platform == ctx.tenant.platform,
@@ -291,8 +296,10 @@ def show(ctx: Ctx, arg: str) -> list[Reply]:
         fields.append(ReplyField(t("plan.field.follows"), t("plan.follows_dday")))
     if m.notes:
         fields.append(ReplyField(t("plan.field.notes"), m.notes))
-    pings = reminders.pending_pings(ctx.session, ctx.partnership, [m.id or 0], limit=5)
-    items = [ctx.format_datetime(p.due_at) for p in pings]
+    pings = reminders.upcoming(
+        ctx.session, ctx.partnership, [m], ctx.now, fallback_tz=ctx.tz.key, limit=5
+    )
+    items = [ctx.format_datetime(p.at) for p in pings]
     return [
         Reply(
             title=t("plan.show_title", number=m.number, title=m.title),
@@ -306,18 +313,20 @@ def show(ctx: Ctx, arg: str) -> list[Reply]:
 
 
 def preview(ctx: Ctx) -> list[Reply]:
-    pings = reminders.pending_pings(ctx.session, ctx.partnership, limit=ctx.limits.search_size)
     policy = reminders.policy_for(ctx.session, ctx.partnership)
-    numbers = {m.id: m for m in milestones(ctx.session, ctx.tenant, ctx.partnership)}
+    rows = milestones(ctx.session, ctx.tenant, ctx.partnership)
+    open_ones = [m for m in rows if m.status == TODO]
+    pings = reminders.upcoming(
+        ctx.session, ctx.partnership, open_ones, ctx.now, fallback_tz=ctx.tz.key,
+        limit=ctx.limits.search_size,
+    )
     items = []
     for p in pings:
-        m = numbers.get(int(str(p.payload.get("milestone") or 0)))
-        if m is None:
-            continue
+        m = p.milestone
         items.append(
             ctx.t(
                 "plan.preview_item",
-                when=ctx.local(p.due_at).strftime(ctx.t("format.datetime")),
+                when=ctx.local(p.at).strftime(ctx.t("format.datetime")),
                 number=m.number,
                 title=m.title,
                 owners=" ".join(f"<@{o}>" for o in m.owners),
@@ -372,6 +381,7 @@ def create_milestone(
     now: datetime,
     notes: str | None = None,
     status: str = TODO,
+    number: int | None = None,
 ) -> Milestone:
     if not title:
         raise UserError("plan.errors.no_title")
@@ -381,7 +391,8 @@ def create_milestone(
         platform=tenant.platform,
         team_id=tenant.team_id,
         partnership_id=partnership.id,  # type: ignore[arg-type]
-        number=next_number(session, tenant.platform, tenant.team_id, f"milestone:{partnership.id}"),
+        number=number
+        or next_number(session, tenant.platform, tenant.team_id, f"milestone:{partnership.id}"),
         title=title,
         owners=list(owners),
         due_date=due.day,
@@ -410,11 +421,15 @@ def _title_and_due(ctx: Ctx, rest: str) -> tuple[str, Due, list[str]]:
     plain = re.sub(r"<@[^>]+>", " ", rest).strip()
     if plain and plain[0] in _QUOTES:
         title, date_text = split_title(plain)
-        if not title or not date_text:
-            raise UserError("plan.errors.add_usage")
+        if not title:
+            raise UserError("plan.edges.no_title")
+        if not date_text:
+            raise UserError("plan.edges.add_needs_date", title=title)
         return title, _due(ctx, date_text), owners
     words = plain.split()
-    if len(words) < 2:
+    if len(words) == 1:
+        raise UserError("plan.edges.add_needs_date", title=words[0])
+    if not words:
         raise UserError("plan.errors.add_usage")
     refusal: UserError | None = None
     for cut in _date_cuts(words):
@@ -492,10 +507,31 @@ def finish(ctx: Ctx, arg: str, status: str) -> list[Reply]:
     m = find(ctx, arg)
     if m.status == status:
         raise UserError(f"plan.errors.already_{status}", number=m.number)
+    if m.status != TODO:  # done <-> cancelled only through reopen (docs/planning.md)
+        raise UserError(
+            "plan.edges.reopen_first", number=m.number, status=ctx.t(f"plan.status.{m.status}")
+        )
     set_status(ctx, m, status)
     return [
         Reply(
             text=ctx.t(f"plan.{status}", number=m.number, title=m.title, user=f"<@{ctx.user.id}>"),
+            target_channel=ctx.target_channel,
+        )
+    ]
+
+
+def reopen(ctx: Ctx, arg: str) -> list[Reply]:
+    """done or cancelled -> to do: the one way back (docs/planning.md, "States")."""
+    m = find(ctx, arg)
+    if m.status == TODO:
+        raise UserError("plan.edges.already_open", number=m.number)
+    m.overdue_through = None  # an overdue milestone reopened is pinged again from tomorrow
+    set_status(ctx, m, TODO)
+    return [
+        Reply(
+            text=ctx.t(
+                "plan.edges.reopened", number=m.number, title=m.title, user=f"<@{ctx.user.id}>"
+            ),
             target_channel=ctx.target_channel,
         )
     ]
@@ -570,7 +606,7 @@ def launch(ctx: Ctx, rest: str) -> list[Reply]:
     if not rest.strip():
         day = ctx.partnership.launch_date
         if day is None:
-            raise UserError("plan.errors.launch_usage")
+            raise UserError("plan.edges.launch_not_set")
         return [
             Reply(
                 text=ctx.t("plan.launch_is", date=day.strftime(ctx.t("format.date"))),
@@ -726,7 +762,10 @@ def snooze_action(ctx: Ctx, value: str) -> list[Reply]:
     if m.status != TODO:  # a button on an old ping
         return _already_closed(ctx, m)
     today = local_today(ctx.now, reminders.ctx_zone(ctx))
-    return snooze_until(ctx, m, today + timedelta(days=parse_number(days or "1")))
+    count = parse_number(days or "1") if len(days) <= 3 else 0
+    if not 1 <= count <= 365:  # our buttons say 1 or 3; anything else is forged
+        raise UserError("plan.errors.snooze_usage")
+    return snooze_until(ctx, m, today + timedelta(days=count))
 
 
 # -- export in chat ------------------------------------------------------------------

@@ -7,9 +7,13 @@ CSV columns (header required, any order, unknown columns ignored):
   owners  optional, user ids separated by spaces, commas or semicolons (`@` optional)
   status  optional: todo (default), done, cancelled
   notes   optional
+  number  optional: the milestone's number (`/plan show 3`); a row whose number
+          exists updates that milestone, a new number is kept for the new one
+  relative optional: `D-10`; with D-day set, the milestone follows D-day (unless
+          the `due` column was edited to another date, which then wins)
 Export writes `number,title,due,time,relative,owners,status,notes` with ISO dates,
-which imports back as is. An import is all or nothing: every bad line is
-reported and nothing is written.
+which imports back as the same plan: importing an export, once or twice, changes
+nothing. An import is all or nothing: every bad line is reported and nothing is written.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -29,8 +34,10 @@ from bot.kernel import csv_safe
 from bot.kernel.cli_args import app_command, group, tenant_args
 from bot.kernel.errors import UserError
 from bot.kernel.i18n import Translator, translator
+from bot.kernel.parsing import MAX_ITEM_NUMBER
 from bot.kernel.types import Tenant
-from bot.planning.dates import Due, format_offset, parse_due
+from bot.planning.dates import Due, format_offset, parse_due, relative_offset
+from storage.counters import raise_to
 from storage.models import Milestone, Partnership
 from storage.models.planning import STATUSES, TODO
 
@@ -129,6 +136,16 @@ class Planned:
     owners: list[str]
     status: str
     notes: str | None
+    number: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanImport:
+    """What an import did: every milestone of the file, and how many were new or changed."""
+
+    milestones: list[Milestone]
+    created: int
+    updated: int
 
 
 class ImportFailed(Exception):
@@ -156,6 +173,7 @@ def read_csv(
         )
     planned: list[Planned] = []
     errors: list[str] = []
+    seen: set[int] = set()
     for line_no, raw in enumerate(reader, start=2):
         row = {
             (k or "").strip().lower(): csv_safe.unescape((v or "").strip())
@@ -165,7 +183,12 @@ def read_csv(
         if not any(row.values()):
             continue
         try:
-            planned.append(_planned(row, now=now, tz=tz, partnership=partnership))
+            item = _planned(row, now=now, tz=tz, partnership=partnership)
+            if item.number is not None:
+                if item.number in seen:
+                    raise UserError("plan.edges.import_number_twice", number=item.number)
+                seen.add(item.number)
+            planned.append(item)
         except UserError as err:
             errors.append(t("plan.import.line", line=line_no, error=t(err.key, **err.params)))
     if errors:
@@ -186,6 +209,16 @@ def _planned(
     if len(title) > TITLE_MAX:
         raise UserError("plan.errors.title_too_long", limit=TITLE_MAX)
     due = parse_due(row.get("due", ""), now=now, tz=tz, launch=partnership.launch_date)
+    relative = row.get("relative", "")
+    if relative:
+        offset = relative_offset(relative)
+        if offset is None:
+            raise UserError("plan.edges.import_bad_relative", relative=relative)
+        launch = partnership.launch_date
+        # The offset holds while the `due` column still says launch + offset (an
+        # export); a `due` edited to another date is what the user meant.
+        if launch is not None and (due.offset == offset or due.day == launch + timedelta(offset)):
+            due = Due(launch + timedelta(days=offset), due.at, offset)
     if clock := row.get("time"):
         match = _TIME.match(clock)
         if match is None or int(match.group(1)) > 23 or int(match.group(2)) > 59:
@@ -195,7 +228,12 @@ def _planned(
     if status not in STATUSES:
         raise UserError("plan.import.bad_status", status=status)
     owners = [o.strip("<>@") for o in _OWNER_SPLIT.split(row.get("owners", "")) if o.strip("<>@")]
-    return Planned(title, due, owners, status, row.get("notes") or None)
+    number = None
+    if raw_number := row.get("number", "").lstrip("#"):
+        if not raw_number.isdigit() or not 0 < int(raw_number[:12]) <= MAX_ITEM_NUMBER:
+            raise UserError("plan.edges.import_bad_number", number=row.get("number", ""))
+        number = int(raw_number)
+    return Planned(title, due, owners, status, row.get("notes") or None, number)
 
 
 def import_plan(
@@ -208,29 +246,72 @@ def import_plan(
     tz: ZoneInfo,
     t: Translator,
     author: str,
-) -> list[Milestone]:
-    """Create every milestone of the CSV and plan their pings, in the caller's transaction."""
+) -> PlanImport:
+    """Create or update every milestone of the CSV and plan their pings, in the caller's
+    transaction. A row with the number of an existing milestone updates it (only what
+    differs); an unchanged row changes nothing, so an export imports back as the same plan.
+    """
     from bot.planning import reminders
-    from bot.planning.commands import create_milestone
+    from bot.planning.commands import create_milestone, milestones
 
     planned = read_csv(text, now=now, tz=tz, partnership=partnership, t=t)
-    created = [
-        create_milestone(
-            session,
-            tenant,
-            partnership,
-            title=p.title,
-            due=p.due,
-            owners=p.owners or [author],
-            author=author,
-            now=now,
-            notes=p.notes,
-            status=p.status,
-        )
-        for p in planned
-    ]
+    existing = {m.number: m for m in milestones(session, tenant, partnership)}
+    scope = f"milestone:{partnership.id}"
+    created: list[Milestone] = []
+    changed: list[Milestone] = []
+    result: list[Milestone] = []
+    for p in planned:
+        current = existing.get(p.number) if p.number is not None else None
+        if current is None:
+            if p.number is not None:
+                raise_to(session, tenant.platform, tenant.team_id, scope, p.number)
+            m = create_milestone(
+                session,
+                tenant,
+                partnership,
+                title=p.title,
+                due=p.due,
+                owners=p.owners or [author],
+                author=author,
+                now=now,
+                notes=p.notes,
+                status=p.status,
+                number=p.number,
+            )
+            created.append(m)
+        else:
+            m = current
+            if _update(m, p, now):
+                session.add(m)
+                changed.append(m)
+        result.append(m)
+    session.flush()
     reminders.reschedule(session, partnership, created, now, fallback_tz=tz.key, fresh=True)
-    return created
+    reminders.reschedule(session, partnership, changed, now, fallback_tz=tz.key)
+    return PlanImport(result, len(created), len(changed))
+
+
+def _update(m: Milestone, p: Planned, now: datetime) -> bool:
+    """Apply a row to its milestone; False when the row says what the milestone already is."""
+    wanted = {
+        "title": p.title,
+        "due_date": p.due.day,
+        "due_time": p.due.at,
+        "offset_days": p.due.offset,
+        "status": p.status,
+        "notes": p.notes,
+        "owners": p.owners or list(m.owners),
+    }
+    diff = {k: v for k, v in wanted.items() if getattr(m, k) != v}
+    if not diff:
+        return False
+    if "due_date" in diff or "due_time" in diff:
+        m.snoozed_until = None
+        m.overdue_through = None
+    for key, value in diff.items():
+        setattr(m, key, value)
+    m.updated_at = now
+    return True
 
 
 # -- CLI ------------------------------------------------------------------------------
@@ -240,7 +321,7 @@ def add_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     imp = group(subparsers, "import", "load data from files").add_parser(
         "plan", help="milestones from a CSV file (all or nothing)"
     )
-    imp.add_argument("file", type=argparse.FileType("r", encoding="utf-8"))
+    imp.add_argument("file", type=Path)
     exp = group(subparsers, "export", "write data to stdout").add_parser(
         "plan", help="a partnership's retroplanning as CSV or iCalendar"
     )
@@ -269,8 +350,18 @@ def _open(
 
 def cmd_import(args: argparse.Namespace, app: Services) -> int:
     from storage.db import transaction
+
     t = translator(args.lang)
-    text = args.file.read()
+    try:
+        text = args.file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        print(t("plan.edges.not_utf8", file=args.file), file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(
+            t("plan.edges.unreadable", file=args.file, error=exc.strerror or exc), file=sys.stderr
+        )
+        return 2
     try:
         with transaction(app.session_factory) as session:
             now = app.clock.now()
@@ -283,16 +374,37 @@ def cmd_import(args: argparse.Namespace, app: Services) -> int:
         for error in failed.errors:
             print(error, file=sys.stderr)
         return 1
-    print(t("plan.import.ok", count=len(created)), file=sys.stderr)
+    print(
+        t(
+            "plan.edges.import_ok",
+            created=created.created,
+            updated=created.updated,
+            unchanged=len(created.milestones) - created.created - created.updated,
+        ),
+        file=sys.stderr,
+    )
     return 0
 
 
 def cmd_export(args: argparse.Namespace, app: Services) -> int:
     from bot.planning.commands import milestones
+
     with app.session_factory() as session:
         now = app.clock.now()
         tenant, partnership, tz = _open(args, app, session, now)
         rows = milestones(session, tenant, partnership)
+        if not rows:
+            from bot.kernel.scopes import held, nothing_here
+
+            where = held(
+                session,
+                Milestone,
+                channel=Partnership.channel_id,
+                join=(Partnership, Partnership.id == Milestone.partnership_id),
+            )
+            scope = f"{args.platform}/{args.team} #{args.channel}"
+            message = nothing_here(translator(args.lang), "milestones", scope, where)
+            print(message, file=sys.stderr)
         sys.stdout.write(export(rows, partnership, args.format, tz, now))
         session.rollback()
     return 0

@@ -143,8 +143,11 @@ def occurrences(m: Milestone, policy: Policy, tz: ZoneInfo) -> list[tuple[str, d
         )
     if m.snoozed_until is not None:
         until = local_moment(m.snoozed_until, policy.at, tz)
-        found = [(o, at) for o, at in found if at >= until and not o.startswith("day@")]
-        found.append((f"snooze@{m.snoozed_until.isoformat()}", until))
+        # A snooze silences the pings before its day; the later ones (D-2, the
+        # day itself) still come. No extra ping when one already falls that day.
+        found = [(o, at) for o, at in found if at >= until]
+        if all(at != until for _, at in found):
+            found.append((f"snooze@{m.snoozed_until.isoformat()}", until))
     return found
 
 
@@ -347,15 +350,10 @@ def sweep_overdue(session: Session, now: datetime) -> None:
         if m.snoozed_until is not None and today <= m.snoozed_until:
             continue
         swept.setdefault(today, []).append(m.id or 0)
-        if policy.overdue:
+        moment = overdue_moment(m, policy, tz, today)
+        if moment is not None:
             rows.append(
-                _row(
-                    m,
-                    partnership.channel_id,
-                    f"overdue@{today.isoformat()}",
-                    local_moment(today, policy.at, tz),
-                    now,
-                )
+                _row(m, partnership.channel_id, f"overdue@{today.isoformat()}", moment, now)
             )
     # One UPDATE per local day rather than one per milestone.
     for day, ids in swept.items():
@@ -366,6 +364,80 @@ def sweep_overdue(session: Session, now: datetime) -> None:
             .execution_options(synchronize_session=False)
         )
     _insert(session, rows, revive=False)
+
+
+def overdue_moment(m: Milestone, policy: Policy, tz: ZoneInfo, day: date) -> datetime | None:
+    """The overdue ping `m` gets on local `day` (what the sweep creates that day), or None.
+
+    A milestone that became overdue after that day's ping time (added with a past
+    date, moved, reopened) gets no ping that day, never one "sent late": its
+    first overdue ping is the next day's. The sweep and the previews share this.
+    """
+    if m.status != TODO or not policy.overdue or day <= m.due_date:
+        return None
+    if m.snoozed_until is not None and day <= m.snoozed_until:
+        return None
+    moment = local_moment(day, policy.at, tz)
+    return None if moment < m.updated_at else moment
+
+
+def is_moot(m: Milestone | None, row: Notification) -> bool:
+    """A ping row whose milestone is gone, closed or moved since it was planned."""
+    return (
+        m is None
+        or (m.platform, m.team_id) != (row.platform, row.team_id)
+        or m.status != TODO
+        or row.payload.get("due") != m.due_date.isoformat()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Upcoming:
+    at: datetime
+    milestone: Milestone
+
+
+def upcoming(
+    session: Session,
+    partnership: Partnership,
+    milestones: Sequence[Milestone],
+    now: datetime,
+    *,
+    fallback_tz: str | None = None,
+    limit: int = 10,
+) -> list[Upcoming]:
+    """The pings the dispatcher will send for `milestones`, in order: what `/plan show`
+    and `/plan reminders` preview. The planned rows that will not be dropped as moot,
+    and, for a milestone with none left, the next daily overdue ping the sweep creates.
+    """
+    by_id = {m.id: m for m in milestones}
+    rows = pending_pings(session, partnership, [i for i in by_id if i], limit=limit + len(by_id))
+    found: list[Upcoming] = []
+    covered: set[int | None] = set()
+    for r in rows:
+        m = by_id.get(int(str(r.payload.get("milestone") or 0)))
+        if m is None or is_moot(m, r):
+            continue
+        covered.add(m.id)
+        found.append(Upcoming(r.due_at, m))
+    policy = policy_for(session, partnership)
+    tz = zone(zone_name(session, partnership, policy.timezone or fallback_tz))
+    today = local_today(now, tz)
+    for m in milestones:
+        if m.id in covered or m.status != TODO:
+            continue
+        swept = m.overdue_through is not None and m.overdue_through >= today
+        day = today + timedelta(1) if swept else today
+        day = max(day, m.due_date + timedelta(1))
+        if m.snoozed_until is not None:
+            day = max(day, m.snoozed_until + timedelta(1))
+        for candidate in (day, day + timedelta(1)):
+            moment = overdue_moment(m, policy, tz, candidate)
+            if moment is not None:
+                found.append(Upcoming(moment, m))
+                break
+    found.sort(key=lambda u: (u.at, u.milestone.number))
+    return found[:limit]
 
 
 # -- the message ----------------------------------------------------------------
@@ -388,20 +460,15 @@ def render(session: Session, rows: list[Notification], rctx: RenderContext) -> R
     """One message for the pings due at one moment in one channel; None if all are moot."""
     if not rows:
         return None
-    platform, team_id = rows[0].platform, rows[0].team_id
     cache = _batch_cache(session, rows)
     milestones: dict[int | None, Milestone] = cache.milestones
     live: list[Milestone] = []
     for r in rows:
         m = milestones.get(int(str(r.payload.get("milestone") or 0)))
         # Moot: done, cancelled, or moved since the row was planned.
-        if (
-            m is None
-            or (m.platform, m.team_id) != (platform, team_id)
-            or m.status != TODO
-            or r.payload.get("due") != m.due_date.isoformat()
-        ):
+        if is_moot(m, r):
             continue
+        assert m is not None
         if m not in live:
             live.append(m)
     if not live:
@@ -566,22 +633,24 @@ def _parse_policy(arg: str, current: Policy) -> Policy:
         if word in ("at", "à", "a") and i + 1 < len(lowered):
             match = _TIME_RE.match(lowered[i + 1])
             if match is None or int(match.group(1)) > 23 or int(match.group(2) or 0) > 59:
-                raise UserError("plan.errors.policy_usage")
+                raise UserError("plan.edges.policy_bad_time", value=words[i + 1])
             at = time(int(match.group(1)), int(match.group(2) or 0))
             i += 2
             continue
         if word in ("overdue", "retard") and i + 1 < len(lowered):
             value = lowered[i + 1]
             if value not in ("on", "off", "oui", "non"):
-                raise UserError("plan.errors.policy_usage")
+                raise UserError("plan.edges.policy_bad_overdue", value=words[i + 1])
             overdue = value in ("on", "oui")
             i += 2
             continue
-        if word.isdigit() and int(word) <= 365:
+        if word.isdigit() and len(word) <= 3 and int(word) <= 365:
             days.append(int(word))
             i += 1
             continue
-        raise UserError("plan.errors.policy_usage")
+        if word.lstrip("+-").isdigit():
+            raise UserError("plan.edges.policy_bad_day", value=words[i])
+        raise UserError("plan.edges.policy_bad_word", value=words[i])
     if not days and not any(w in ("at", "à", "a", "overdue", "retard") for w in lowered):
         raise UserError("plan.errors.policy_usage")
     return Policy(

@@ -144,6 +144,8 @@ def status(ctx: Ctx) -> list[Reply]:
 
 def set_language(ctx: Ctx, arg: str) -> list[Reply]:
     lang = arg.strip().lower()
+    if not lang:
+        raise UserError("accord.edges.lang_missing", langs=", ".join(SUPPORTED))
     if lang not in SUPPORTED:
         raise UserError("accord.errors.bad_lang", lang=arg or "—", langs=", ".join(SUPPORTED))
     ctx.channel.locale = lang
@@ -154,6 +156,8 @@ def set_language(ctx: Ctx, arg: str) -> list[Reply]:
 
 def set_timezone(ctx: Ctx, arg: str) -> list[Reply]:
     name = arg.strip()
+    if not name:
+        raise UserError("accord.edges.tz_missing")
     check_length(name, TIMEZONE_MAX_CHARS, "accord.errors.tz_too_long")
     try:
         if not name:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Column, Float, Index, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -52,6 +53,8 @@ class Metric(SQLModel, table=True):
     # A vanity metric (likes, views...) kept on purpose with --keep-vanity: who kept it.
     vanity: bool = False
     vanity_kept_by: str | None = Field(default=None, max_length=64)
+    # Declared with --can-fall: its points may be negative (refunds, net followers).
+    can_fall: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(sa_type=UTCDateTime)
 

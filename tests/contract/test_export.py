@@ -87,3 +87,32 @@ def test_cli_export(
 
     # Tenancy: the same channel in another team has no contract.
     assert cli.main(["export", "contract", "--team", "other", "--channel", "launch"]) == 1
+
+
+@pytest.mark.parametrize("facts", range(28, 44))
+def test_no_pdf_page_holds_only_the_footer_whatever_the_length(facts: int) -> None:
+    """Issue 13: a recap ending at a page's end put its footer alone on the next page."""
+    from datetime import UTC, datetime
+
+    from bot.contract.export import ContractDocument, TermView, to_pdf
+    from bot.kernel.i18n import Translator
+
+    doc = ContractDocument(
+        title="Accord de partenariat",
+        status="Statut : signé",
+        subtitle="Canal : launch",
+        parties=["Acme : alice", "Beta : bob"],
+        terms=[
+            TermView(f"Clause {i}", "Un texte assez long pour une ligne entière. " * 2, "Acme")
+            for i in range(8)
+        ],
+        facts=[f"Fait {i}" for i in range(facts)],
+        footer="Généré par Accord le 02/03/2026 10:00 · révision 3",
+    )
+    reader = pypdf.PdfReader(
+        io.BytesIO(to_pdf(doc, Translator("fr"), datetime(2026, 3, 2, tzinfo=UTC)))
+    )
+    for page in reader.pages:
+        body = [x for x in page.extract_text().splitlines() if x.strip() and "Généré" not in x]
+        assert body
+    assert all("Généré par Accord" in page.extract_text() for page in reader.pages)

@@ -113,6 +113,19 @@ def test_autocomplete_and_buttons_over_the_gateway(
     }
 
 
+def test_a_payload_without_the_channel_object_keeps_its_channel(
+    app: App, fake: FakeDiscord, api_base: None
+) -> None:
+    """Discord may send `channel_id` without the `channel` object: the channel is kept."""
+    first = p.slash("decide", "launch in March")
+    show = p.slash("decisions", "show 1")
+    show.pop("channel")
+    batch = [first, show]
+    asyncio.run(with_client(app, fake, batch, [callback_path(x) for x in batch]))
+    (answer,) = fake.matching("POST", callback_path(show))
+    assert answer.body["data"]["embeds"][0]["description"] == "launch in March"
+
+
 def test_reconnects_register_nothing(app: App, fake: FakeDiscord, api_base: None) -> None:
     async def scenario() -> int:
         rest = DiscordRest(fake.url, BOT_TOKEN)

@@ -288,14 +288,30 @@ def test_files_are_sent_as_attachments_by_webhook(
             return body
 
     body = asyncio.run(scenario())
-    assert body == {"type": 5}
-    (followup,) = fake.matching("POST", "/webhooks/")
-    assert (
-        "decisions.csv" in followup.files and b"launch in March" in followup.files["decisions.csv"]
-    )
-    assert followup.body["attachments"] == [{"id": 0, "filename": "decisions.csv"}]
-    assert followup.body["flags"] == 64
-    assert len(fake.matching("DELETE", "/messages/@original")) == 1
+    # A private reply with a file is deferred privately from the start (issue 13):
+    # nothing shows in the channel, and the deferral itself becomes the answer.
+    assert body == {"type": 5, "data": {"flags": 64}}
+    (edited,) = fake.matching("PATCH", "/messages/@original")
+    assert "decisions.csv" in edited.files and b"launch in March" in edited.files["decisions.csv"]
+    assert edited.body["attachments"] == [{"id": 0, "filename": "decisions.csv"}]
+    assert not fake.matching("DELETE", "/messages/@original")
+    assert not fake.matching("POST", "/webhooks/")
+
+
+def test_a_payload_without_user_gets_a_clean_error(
+    app: App, fake: FakeDiscord, signing_key: SigningKey
+) -> None:
+    payload = p.slash("decide", "launch in March")
+    payload.pop("member")
+
+    async def scenario() -> Any:
+        async with Endpoint(app, fake, signing_key) as ep:
+            return await ep.send(payload)
+
+    body = asyncio.run(scenario())
+    assert body["type"] == 4 and body["data"]["flags"] == 64
+    assert body["data"]["content"].startswith("⚠️") and "who" in body["data"]["content"]
+    assert decisions_of(app) == []
 
 
 def test_without_a_bot_token_shared_channel_posts_show_here(

@@ -134,17 +134,22 @@ def test_digest_includes_other_capabilities_sections(
     setup_launch(console)
     out = say(console, "/digest")
     assert "📅 Milestones due next week (en)" in out
-    assert "Weekly digest — week 9" in out  # a Monday preview reviews last week
+    assert "Weekly digest — week 10" in out  # the week so far: what next Monday's will say
     assert "Preview. Scheduled: Mondays at 09:00 (Europe/Paris)." in out
-    assert seen[0].week == 9
+    assert seen[0].week == 10
+    out = say(console, "/digest last")
+    assert "Weekly digest — week 9" in out and "The last scheduled digest" in out
+    assert seen[1].week == 9
 
 
 def test_digest_preview_in_french(app: App, tmp_path: Path) -> None:
     console = console_for(app, tmp_path, locale="fr")
     setup_launch(console)
     out = say(console, "/accord lang fr", "/kpi log leads 4", "/digest")
-    assert "Bilan de la semaine 9" in out
-    assert "leads\u00a0: 0 cette semaine" in out  # logged this week (10), reviewing week 9
+    assert "Bilan de la semaine 10" in out
+    assert "leads\u00a0: 4 cette semaine" in out  # logged now: the week so far shows it (issue 13)
+    out = say(console, "/digest dernier")
+    assert "Bilan de la semaine 9" in out and "leads\u00a0: 0 cette semaine" in out
     assert "Aucune décision notée cette semaine." in out
 
 

@@ -119,6 +119,13 @@ def test_ingest_refuses_and_stores_nothing(console: ConsoleAdapter, app: App) ->
         assert (status, body["error"]) == (400, "bad_at")
         status, body = await post([], token)
         assert (status, body["error"]) == (400, "empty")
+        # The chat's rules (issue 13): no negative figure for a metric that cannot fall,
+        # no absurd magnitude.
+        status, body = await post([good, {**good, "value": -10}], token)
+        assert (status, body["error"]) == (422, "negative_value")
+        assert "point 1" in body["message"] and "cannot fall" in body["message"]
+        status, body = await post({**good, "value": 1e20}, token)
+        assert (status, body["error"]) == (422, "value_too_large")
         status, body = await post(None, token, raw=b"[" + b" " * MAX_BODY + b"]")
         assert (status, body["error"]) == (413, "too_large")
 

@@ -165,3 +165,17 @@ def test_tenancy_each_team_sees_its_own_directory(app: App, tmp_path: Path) -> N
     assert "(1 of 1)" in out and "Beta Only" in out
     assert "Alpha Only" in say(alpha, "/partner show alpha only")
     assert len(_rows(app, "alpha")) == 62 and len(_rows(app, "beta")) == 2
+
+
+def test_partner_names_lose_their_quotes_and_the_list_pages(console: ConsoleAdapter) -> None:
+    """Issue 13: quotes stayed in the name; only the first 10 were listed, with no next page."""
+    out = say(console, '/partner add "Acme Media" --audience parents')
+    assert "Partner added: Acme Media*" in out
+    assert "Acme Media" in say(console, '/partner show "Acme Media"')
+    for i in range(30):
+        console.feed(f"/partner add P{i:02d}", echo=False)
+    first = say(console, "/partner list")
+    assert "P00" in first and "/partner list 2" in first
+    second = say(console, "/partner list 2")
+    assert "P29" in second and "P00" not in second
+    assert "page 2 of 2" in second.lower()

@@ -166,3 +166,16 @@ def test_weights_from_the_environment() -> None:
 def test_empty_index_and_no_criteria() -> None:
     assert rank(_index(), Query(own=OWN)) == []
     assert rank(_index(AFFINE), Query()) == []
+
+
+def test_a_trendy_partner_is_not_also_called_affine() -> None:
+    """Issue 13: "✓ Affine audience" next to the trendy-brand warning contradicted itself."""
+    huge = replace(
+        TRENDY,
+        name="Huge",
+        audience=["parents", "teens", "gamers", "students", "retirees", "drivers"],
+        channels={"instagram": 5_000_000},
+    )
+    [m] = rank(_index(huge), Query(own=OWN))
+    assert [w.key for w in m.warnings] == ["warn.trendy"]
+    assert "reason.audience" not in [r.key for r in m.reasons]

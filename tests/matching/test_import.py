@@ -186,3 +186,14 @@ def test_bulk_import_and_reimport(app: App, clock: FixedClock) -> None:
         result = profiles.import_parsed(session, ACME, big_again, clock.now())
         session.commit()
         assert (result.created, result.updated) == (0, count)
+
+
+def test_a_bad_item_of_a_one_line_json_file_is_named_by_its_position() -> None:
+    """Issue 13: every item of a minified JSON file was "line 1"."""
+    text = json.dumps({"partners": [{"name": "Good"}, {"name": "Bad", "channels": "x:lots"}]})
+    parsed = parse_text(text, "json")
+    [error] = parsed.errors
+    from bot.kernel.i18n import translator
+
+    assert error.message(translator("en")).startswith("item 2 (line 1): ")
+    assert error.message(translator("fr")).startswith("élément 2 (ligne 1) : ")

@@ -280,7 +280,7 @@ def test_csv_import_all_or_nothing_and_exports(app: App, console: ConsoleAdapter
             s, tenant, p, good, now=app.clock.now(), tz=ZoneInfo("Europe/Paris"), t=t, author="x"
         )
         s.commit()
-        assert [m.offset_days for m in created] == [-14, None]
+        assert [m.offset_days for m in created.milestones] == [-14, None]
     out = say(console, "/plan export csv", "/plan export ics")
     assert "Milestones exported as csv: 2." in out
     files = console.files_dir

@@ -190,6 +190,11 @@ class FakeSlack:
                     "url": "https://acme.slack.com/",
                 }
             )
+        # Slack's own refusals, as reported against real payloads (bolt-js #2509, #2867):
+        # more than 50 blocks, or more than about 12,000 characters of text in them.
+        posting = method in ("chat.postMessage", "chat.update", "chat.postEphemeral")
+        if posting and (refusal := _block_refusal(body.get("blocks"))) is not None:
+            return web.json_response({"ok": False, "error": refusal})
         if method in ("chat.postMessage", "chat.update"):
             ts = body.get("ts") or f"1700000000.{next(self._ts):06d}"
             return web.json_response({"ok": True, "channel": body.get("channel"), "ts": ts})
@@ -279,3 +284,30 @@ class FakeSlack:
     async def _upload(self, request: web.Request) -> web.Response:
         await self._record(request)
         return web.Response(text="OK - 1")
+
+
+# What real Slack accepts in one message (block count, total text of the blocks).
+SLACK_MAX_BLOCKS = 50
+SLACK_MAX_BLOCKS_TEXT = 12000
+
+
+def _block_text(node: Any) -> int:
+    """Characters of every `text` string in a block tree (sections, fields, labels)."""
+    if isinstance(node, dict):
+        own = len(node["text"]) if isinstance(node.get("text"), str) else 0
+        return own + sum(
+            _block_text(v) for k, v in node.items() if k != "text" or not isinstance(v, str)
+        )
+    if isinstance(node, list):
+        return sum(_block_text(v) for v in node)
+    return 0
+
+
+def _block_refusal(blocks: Any) -> str | None:
+    if not isinstance(blocks, list):
+        return None
+    if len(blocks) > SLACK_MAX_BLOCKS:
+        return "invalid_blocks"
+    if _block_text(blocks) > SLACK_MAX_BLOCKS_TEXT:
+        return "msg_blocks_too_long"
+    return None

@@ -125,3 +125,37 @@ def test_notifier_paces_posts_to_one_channel() -> None:
     assert waits == [0.0, 1.0, 0.0, 2.0]
     now[0] = 105.0
     assert pacer.reserve("C1") == 0.0
+
+
+def test_a_long_recap_keeps_its_buttons_within_slacks_text_budget(app: App) -> None:
+    """8 × 1,500 characters and Confirm buttons: Slack refuses one message
+    (`msg_blocks_too_long`); split by text budget, every part goes and the buttons arrive."""
+    from bot.kernel.types import Button
+
+    def render(session: Session, rows: list[Notification], ctx: object) -> Reply:
+        return Reply(
+            title="Contract recap",
+            sections=[f"Term {i}: " + "x" * 1500 for i in range(8)],
+            items=[f"ping item {i} " + "y" * 280 for i in range(40)],
+            buttons=[Button("Confirm", "contract.confirm", "1:1:1"), Button("Edit", "e", "1")],
+        )
+
+    app.registry.add_renderer("test.ping", render)
+    _queue(app, "recap-1")
+
+    async def scenario() -> None:
+        async with fake_slack() as fake:
+            notifier = SlackNotifier(
+                lambda team: BOT_TOKEN if team == "T0ACME" else None, fake.api_url, ChannelPacer(0)
+            )
+            result = await asyncio.to_thread(make_dispatcher(app, {"slack": notifier}).run_once)
+            assert (result.sent, result.failed) == (1, 0)
+            posts = fake.calls("chat.postMessage")
+            assert len(posts) >= 2
+            last = posts[-1].body["blocks"]
+            assert last[-1]["type"] == "actions"
+            assert [e["value"] for e in last[-1]["elements"]][0] == "1:1:1"
+
+    asyncio.run(scenario())
+    [row] = _rows(app)
+    assert row.status == SENT
