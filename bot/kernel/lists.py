@@ -16,9 +16,7 @@ LIST_MAX = 15
 
 def more_line(t: Translator, count: int, hint: str) -> str:
     """'… and 3 more (`/plan export`)', with the language's plural."""
-    # French uses the singular for 0 and 1; English only for 1.
-    one = count in (0, 1) if t.lang == "fr" else count == 1
-    return t("more.one" if one else "more.other", count=count, hint=hint)
+    return t("more", count=count, hint=hint)  # the catalog holds its plural forms
 
 
 def capped(items: Sequence[str], t: Translator, hint: str, limit: int = LIST_MAX) -> list[str]:

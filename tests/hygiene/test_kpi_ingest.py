@@ -21,7 +21,7 @@ Send = Callable[[bytes | AsyncIterator[bytes], str], Awaitable[tuple[int, dict[s
 
 def _serve(app: App, scenario: Callable[[Send], Awaitable[None]]) -> None:
     async def main() -> None:
-        runner = web.AppRunner(build_http_app(routes(app.session_factory, app.clock)))
+        runner = web.AppRunner(build_http_app(routes(app)))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
