@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlmodel import col, select
 
 from adapters import discord_adapter
-from bot import kpi_cli, matching, plan_files
+from bot import kpi_cli, matching, ops_status, plan_files
 from bot.app import App, build_app
 from bot.cli_args import group, tenant_args
 from bot.config import Settings
@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     kpi_cli.add_cli(sub)
     matching.add_cli(sub)
     plan_files.add_cli(sub)
+    ops_status.add_cli(sub)
     return parser
 
 
@@ -143,8 +144,11 @@ def cmd_export_decisions(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.runner import dispatch_once, serve_dispatcher
+    from bot.runner import dispatch_once, hold_instance_lock, serve_dispatcher
 
+    lock = hold_instance_lock(settings)
+    if lock is False:
+        return 2
     app = build_app(settings)
     try:
         if args.once:
@@ -157,3 +161,5 @@ def cmd_dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return serve_dispatcher(app)
     finally:
         app.close()
+        if lock:
+            lock.release()

@@ -657,8 +657,11 @@ def _template_add(ctx: Ctx, arg: str) -> list[Reply]:
 def _template_remove(ctx: Ctx, arg: str) -> list[Reply]:
     definition = resolve(checklist(ctx.session, ctx.tenant), arg.strip()) if arg.strip() else None
     if definition is None:
-        raise UserError("contract.errors.unknown_term", term=arg.strip() or "—",
-                        terms=_keys(checklist(ctx.session, ctx.tenant)))
+        raise UserError(
+            "contract.errors.unknown_term",
+            term=arg.strip() or "—",
+            terms=_keys(checklist(ctx.session, ctx.tenant)),
+        )
     for row in _materialize(ctx):
         if row.key == definition.key:
             ctx.session.delete(row)

@@ -86,8 +86,7 @@ def checklist(session: Session, tenant: Tenant) -> list[TermDef]:
     if not rows:
         return list(DEFAULTS.values())
     return [
-        TermDef(r.key, r.label, DEFAULTS[r.key].aliases if r.key in DEFAULTS else ())
-        for r in rows
+        TermDef(r.key, r.label, DEFAULTS[r.key].aliases if r.key in DEFAULTS else ()) for r in rows
     ]
 
 
