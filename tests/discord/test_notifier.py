@@ -13,11 +13,11 @@ from sqlmodel import Session
 from adapters.discord_adapter import DiscordNotifier
 from adapters.discord_rest import DiscordRest
 from bot.app import App
+from bot.delivery_errors import PermanentDeliveryError, RetryLater
 from bot.dispatcher import Dispatcher
 from bot.registry import RenderContext
 from bot.types import Reply
 from storage.models import Notification
-from bot.delivery_errors import PermanentDeliveryError, RetryLater
 from tests.discord.conftest import BOT_TOKEN
 from tests.discord.fake_discord import FakeDiscord
 
@@ -150,7 +150,11 @@ def test_a_long_429_is_given_back_not_slept_through(fake: FakeDiscord) -> None:
 
 @pytest.mark.parametrize(
     ("status", "code", "reason"),
-    [(404, 10003, "channel_not_found"), (401, 0, "token_revoked"), (400, 50035, "message_rejected")],
+    [
+        (404, 10003, "channel_not_found"),
+        (401, 0, "token_revoked"),
+        (400, 50035, "message_rejected"),
+    ],
 )
 def test_permanent_errors_are_told_apart(
     fake: FakeDiscord, status: int, code: int, reason: str
