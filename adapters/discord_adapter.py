@@ -24,6 +24,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 from aiohttp import web
 from nacl.exceptions import BadSignatureError
@@ -39,7 +40,7 @@ from adapters.discord_rest import (
     DiscordRest,
 )
 from adapters.setup import AdapterSetup
-from bot.delivery_errors import PermanentDeliveryError, RetryLater
+from bot.delivery_errors import PermanentDeliveryError, PlatformUnavailable, RetryLater
 from bot.types import Reply
 
 if TYPE_CHECKING:
@@ -206,8 +207,12 @@ class DiscordNotifier:
         except DiscordApiError as err:
             why = permanent_reason(err)
             if why is None:
+                if err.status >= 500:
+                    raise PlatformUnavailable(str(err)) from None
                 raise
             raise PermanentDeliveryError(why, str(err)) from None
+        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+            raise PlatformUnavailable(f"Discord unreachable: {type(exc).__name__}") from None
 
 
 # Discord JSON error codes that no retry can fix.

@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -40,7 +41,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack_render import SlackMessage, render
-from bot.delivery_errors import PermanentDeliveryError, RetryLater
+from bot.delivery_errors import PermanentDeliveryError, PlatformUnavailable, RetryLater
 from bot.i18n import Translator
 from bot.types import Attachment, Reply, Visibility
 
@@ -72,6 +73,9 @@ PERMANENT_ERRORS = frozenset(
 NOTIFY_TIMEOUT = 10
 NOTIFY_RETRIES = 1
 NOTIFY_MAX_RATE_WAIT = 2
+# No connection retry inside a post: the dispatcher retries (and a repeated
+# request whose first copy did reach Slack would post twice).
+NOTIFY_CONNECTION_RETRIES = 0
 
 
 def api_base_url(url: str) -> str:
@@ -124,7 +128,7 @@ def retry_after(headers: object) -> float:
 
 def notifier_retry_handlers() -> list:  # type: ignore[type-arg]
     return [
-        ConnectionErrorRetryHandler(max_retry_count=NOTIFY_RETRIES),
+        ConnectionErrorRetryHandler(max_retry_count=NOTIFY_CONNECTION_RETRIES),
         CappedRateLimitRetryHandler(max_retry_count=1, max_wait=NOTIFY_MAX_RATE_WAIT),
         ServerErrorRetryHandler(max_retry_count=NOTIFY_RETRIES),
     ]
@@ -386,5 +390,9 @@ class SlackNotifier:
                 ) from None
             if code in PERMANENT_ERRORS:
                 raise PermanentDeliveryError(code, refused) from None
+            if status >= 500:
+                raise PlatformUnavailable(refused) from None
             raise RuntimeError(refused) from None
+        except (OSError, URLError) as exc:  # refused, reset, timed out: Slack is unreachable
+            raise PlatformUnavailable(f"Slack unreachable: {exc}") from None
         return f"slack:{channel}:{ts}"

@@ -34,3 +34,12 @@ class RetryLater(Exception):
     def __init__(self, seconds: float, message: str = "") -> None:
         super().__init__(message or f"rate limited: retry after {seconds:g}s")
         self.seconds = max(0.0, float(seconds))
+
+
+class PlatformUnavailable(Exception):
+    """The platform cannot be reached at all (connection refused, timeout, 5xx).
+
+    Transient like any other failure, but it says something about every post
+    to that platform: the dispatcher backs off the rest of its pass for that
+    platform instead of trying each row in turn.
+    """

@@ -83,7 +83,7 @@ from sqlmodel import Session, col, select
 from bot import i18n
 from bot import metrics as m
 from bot.clock import Clock
-from bot.delivery_errors import PermanentDeliveryError, RetryLater
+from bot.delivery_errors import PermanentDeliveryError, PlatformUnavailable, RetryLater
 from bot.registry import Registry, RenderContext
 from bot.types import Notifier
 from storage.models import Channel, Notification, Team
@@ -182,6 +182,8 @@ class Dispatcher:
         # When each platform was last probed, and platforms with rows in backoff.
         self._probed: dict[str, datetime] = {}
         self._backing_off: set[str] = set()
+        # Platforms found unreachable during this pass: not tried again until the next.
+        self._down: set[str] = set()
         self._resumed = False
         # Rows the last claim cancelled as superseded by a later ping of their series.
         self.superseded_at_claim = 0
@@ -219,6 +221,7 @@ class Dispatcher:
             self._contexts = {}
             self._places = {}
             self._unreported = None
+            self._down = set()
             self.prepare()
             self.probe()
             while not self._stop.is_set():
@@ -411,12 +414,17 @@ class Dispatcher:
                 ].append(row)
             self._load_contexts(session, {(k[0], k[1], k[2]) for k in groups})
             pending = list(groups.items())
+            renewed_at = self.clock.now()
             for index, ((platform, team_id, channel_id, kind, _, _), group) in enumerate(pending):
+                rest = [n.id for _, g in pending[index:] for n in g]
                 if self._stop.is_set():
                     # Stopping: what is not posted yet goes back, claimable at once.
-                    rest = [n.id for _, g in pending[index:] for n in g]
                     result.released += self._release(marks.session, rest)
                     break
+                if self.clock.now() - renewed_at >= self.lease / 3:
+                    # A long batch keeps what it has not posted yet.
+                    self._extend(marks.session, rest)
+                    renewed_at = self.clock.now()
                 where = (platform, team_id, channel_id)
                 outcome = self._send_group(session, marks, kind, group, contexts[where])
                 self._touch()
@@ -451,6 +459,10 @@ class Dispatcher:
         key = f"{kind}:{first.idempotency_key}"[:200]
         late = any(now - n.due_at > LATE_AFTER for n in group)
         reported: list[int] = []
+        if platform in self._down:  # found unreachable earlier in this pass
+            delay = retry_delay(max(attempts.values()), self.retry_base, self.retry_max)
+            self._retry(marks.session, ids, now + delay, f"{platform} unreachable (not tried)")
+            return _FAILED
         try:
             if renderer is None:
                 raise LookupError(f"no renderer for notification kind {kind!r}")
@@ -498,6 +510,8 @@ class Dispatcher:
             )
             m.RETRIES.labels(platform).inc()
             self._backing_off.add(platform)
+            if isinstance(exc, PlatformUnavailable):
+                self._down.add(platform)
             delay = retry_delay(max(attempts.values()), self.retry_base, self.retry_max)
             self._retry(marks.session, ids, now + delay, str(exc))
             return _FAILED
@@ -532,6 +546,15 @@ class Dispatcher:
         if held:  # some were taken over meanwhile: give ours back rather than split the message
             self._release(session, wanted)
         return False
+
+    def _extend(self, session: Session, ids: Sequence[int | None]) -> None:
+        session.execute(
+            update(Notification)
+            .where(*self._held(ids))
+            .values(lease_until=self.clock.now() + self.lease)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
 
     def _release(self, session: Session, ids: Sequence[int | None]) -> int:
         """Hand claimed rows back unsent: pending, claimable at once, attempt not counted."""
