@@ -76,7 +76,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam, case, exists, text, tuple_, update
+from sqlalchemy import bindparam, case, func, text, tuple_, update
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
@@ -295,21 +295,40 @@ class Dispatcher:
         return ids
 
     def _cancel_superseded(self, session: Session, now: datetime, platforms: list[str]) -> int:
+        """Cancel claimable due rows whose series has a later due row waiting.
+
+        One grouped pass over the due backlog (series with more than one due
+        row, and their newest due time), then a join: linear in the backlog.
+        """
         table = Notification.__table__  # type: ignore[attr-defined]
-        newer = table.alias("newer")
-        series = table.c.payload["series"].as_string()
-        query = select(table.c.id).where(
-            table.c.platform.in_(platforms),
-            _claimable(now, table.c),
-            series.is_not(None),
-            exists().where(
-                newer.c.platform == table.c.platform,
-                newer.c.team_id == table.c.team_id,
-                newer.c.status.in_([PENDING, CLAIMED]),
-                newer.c.due_at <= now,
-                newer.c.due_at > table.c.due_at,
-                newer.c.payload["series"].as_string() == series,
-            ),
+        waiting = table.alias("waiting")
+        w_series = waiting.c.payload["series"].as_string()
+        latest = (
+            select(
+                waiting.c.platform,
+                waiting.c.team_id,
+                w_series.label("series"),
+                func.max(waiting.c.due_at).label("newest"),
+            )
+            .where(
+                waiting.c.platform.in_(platforms),
+                waiting.c.status.in_([PENDING, CLAIMED]),
+                waiting.c.due_at <= now,
+                w_series.is_not(None),
+            )
+            .group_by(waiting.c.platform, waiting.c.team_id, w_series)
+            .having(func.count() > 1)
+            .subquery("latest")
+        )
+        query = (
+            select(table.c.id)
+            .join(
+                latest,
+                (latest.c.platform == table.c.platform)
+                & (latest.c.team_id == table.c.team_id)
+                & (latest.c.series == table.c.payload["series"].as_string()),
+            )
+            .where(table.c.due_at < latest.c.newest, _claimable(now, table.c))
         )
         if self._pg:
             query = query.with_for_update(of=table, skip_locked=True)
