@@ -21,6 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from adapters import discord_adapter, kpi_ingest, slack_adapter
 from adapters.setup import AdapterSetup
+from bot import metrics
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.dispatcher import Dispatcher, PassResult
@@ -171,6 +172,7 @@ async def serve(app: App, setups: list[AdapterSetup]) -> bool:
     )
     runner = None
     if port is not None:
+        metrics.register_outbox(app.session_factory, app.clock.now)
         http_app = build_http_app(routes, readiness=health.check)
         runner = await start_http(http_app, app.settings.http_host, port)
     scheduler = start_scheduler(app, dispatcher)

@@ -36,7 +36,7 @@ from sqlmodel import Session
 from bot import reminders
 from storage import db
 from storage.models import Milestone, Notification, Partnership
-from tests.delivery.processes import Proc, start
+from tests.delivery.processes import Proc, die_with_parent, start
 from tests.discord.fake_discord import FakeDiscord
 from tests.slack.fake_slack import TEAM_ID, FakeSlack
 from tests.slack.harness import BOT_TOKEN, SECRET
@@ -220,6 +220,7 @@ backend instances
             [binary, "-db", "-f", str(config)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=die_with_parent,
         )
 
     def stop(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import io
 import os
 import re
@@ -100,6 +101,13 @@ class Proc:
             await self.wait()
 
 
+def die_with_parent() -> None:
+    """In the child: SIGKILL when the test process dies, however it dies (Linux)."""
+    with contextlib.suppress(Exception):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 async def start(name: str, env: dict[str, str], *args: str) -> Proc:
     full = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -118,6 +126,7 @@ async def start(name: str, env: dict[str, str], *args: str) -> Proc:
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
+        preexec_fn=die_with_parent,
     )
     proc = Proc(name, process)
     proc._reader = asyncio.create_task(proc._read())

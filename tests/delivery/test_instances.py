@@ -43,7 +43,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 
 
 def ping_titles(calls: list[Recorded]) -> Counter[str]:
-    """Milestone titles per successful-looking post (one ping = one message)."""
+    """Milestone titles per post (one ping = one message)."""
     found: Counter[str] = Counter()
     for call in calls:
         found.update(set(TITLE.findall(json.dumps(call.body))))
@@ -54,10 +54,27 @@ def posts(cluster: Cluster, since: int = 0) -> list[Recorded]:
     return cluster.slack.calls("chat.postMessage")[since:]
 
 
-async def all_pinged(cluster: Cluster, titles: set[str], since: int, timeout: float) -> None:
-    await cluster.slack.wait_for(
-        lambda _: titles <= set(ping_titles(posts(cluster, since))), timeout=timeout
-    )
+class Tally:
+    """Milestone titles posted since a point, counted incrementally.
+
+    Its predicates run inside the fake Slack's request handling: they must not
+    rescan every earlier post on each request.
+    """
+
+    def __init__(self, cluster: Cluster, since: int | None = None) -> None:
+        self.cluster = cluster
+        self.seen = len(cluster.slack.requests) if since is None else since
+        self.counts: Counter[str] = Counter()
+
+    def update(self) -> Counter[str]:
+        requests = self.cluster.slack.requests
+        fresh, self.seen = requests[self.seen :], len(requests)
+        self.counts += ping_titles([r for r in fresh if r.path == "/api/chat.postMessage"])
+        return self.counts
+
+
+async def all_pinged(tally: Tally, titles: set[str], timeout: float) -> None:
+    await tally.cluster.slack.wait_for(lambda _: titles <= set(tally.update()), timeout=timeout)
 
 
 def titles_of(cluster: Cluster) -> set[str]:
@@ -124,7 +141,7 @@ def decisions(cluster: Cluster, prefix: str) -> Counter[str]:
 
 
 def test_kill_9_under_a_stream_of_commands_and_2000_pings(cluster: Cluster) -> None:
-    since = len(posts(cluster))
+    tally = Tally(cluster)
     cluster.seed_pings(channels=200, per_channel=10)
     titles = titles_of(cluster)
     assert len(titles) == 2000
@@ -142,18 +159,16 @@ def test_kill_9_under_a_stream_of_commands_and_2000_pings(cluster: Cluster) -> N
             await asyncio.gather(*tasks)
 
         load = asyncio.create_task(stream())
-        await cluster.slack.wait_for(
-            lambda _: len(ping_titles(posts(cluster, since))) >= 500, timeout=120
-        )
+        await cluster.slack.wait_for(lambda _: len(tally.update()) >= 500, timeout=120)
         killed_at = time.monotonic()
         victim.signal(signal.SIGKILL)
         await victim.wait()
         await load
-        await all_pinged(cluster, titles, since, timeout=150)
+        await all_pinged(tally, titles, timeout=150)
         return {"recovered": time.monotonic() - killed_at}
 
     figures = cluster.run(scenario(), timeout=300)
-    counts = ping_titles(posts(cluster, since))
+    counts = tally.update()
     duplicates = sum(n - 1 for t, n in counts.items() if t in titles and n > 1)
     lost = titles - set(counts)
     print(f"kill -9: lost {len(lost)}, duplicated {duplicates}, recovered in {figures}")
@@ -173,8 +188,7 @@ def test_kill_9_under_a_stream_of_commands_and_2000_pings(cluster: Cluster) -> N
 
 
 def test_slack_refusing_connections_then_back_sends_all_once(cluster: Cluster) -> None:
-    since = len(posts(cluster))
-
+    tally = Tally(cluster)
     cluster.run(cluster.slack.stop())  # connections refused from now on
     cluster.seed_pings(channels=20, per_channel=1)
     titles = titles_of(cluster)
@@ -189,10 +203,10 @@ def test_slack_refusing_connections_then_back_sends_all_once(cluster: Cluster) -
 
         await poll(all_tried, timeout=60)
         await cluster.slack.start(cluster.slack.port)  # back
-        await all_pinged(cluster, titles, since, timeout=60)
+        await all_pinged(tally, titles, timeout=60)
 
     cluster.run(outage(), timeout=150)
-    counts = ping_titles(posts(cluster, since))
+    counts = tally.update()
     assert all(counts[t] == 1 for t in titles), counts
     assert cluster.sql("SELECT count(*) FROM notification WHERE status = 'failed'")[0][0] == 0
 
@@ -201,15 +215,13 @@ def test_slack_refusing_connections_then_back_sends_all_once(cluster: Cluster) -
 
 
 def test_retry_after_120_on_every_post_duplicates_nothing(cluster: Cluster) -> None:
-    since = len(posts(cluster))
+    tally = Tally(cluster)
     cluster.slack.fail("chat.postMessage", status=429, retry_after=120, times=10_000)
     cluster.seed_pings(channels=30, per_channel=1)
     titles = titles_of(cluster)
 
     async def limited() -> None:
-        await cluster.slack.wait_for(
-            lambda _: titles <= set(ping_titles(posts(cluster, since))), timeout=60
-        )
+        await cluster.slack.wait_for(lambda _: titles <= set(tally.update()), timeout=60)
 
     cluster.run(limited())
     rows = cluster.sql(
@@ -219,16 +231,16 @@ def test_retry_after_120_on_every_post_duplicates_nothing(cluster: Cluster) -> N
     assert len(rows) == len(titles)
     assert all(status == "pending" and wait > 90 for status, wait in rows), rows
     # Each ping was tried once: nobody slept through Retry-After holding it, nobody re-claimed it.
-    assert all(n == 1 for n in ping_titles(posts(cluster, since)).values())
+    assert all(n == 1 for n in tally.update().values())
     cluster.slack.canned.clear()
-    after = len(posts(cluster))
+    after = Tally(cluster)
     # Two minutes pass (the rows' retry time is brought forward instead of waiting).
     cluster.sql(
         "UPDATE notification SET lease_until = now() WHERE last_error LIKE 'rate limited%'"
         " AND status = 'pending'"
     )
-    cluster.run(all_pinged(cluster, titles, after, timeout=60))
-    counts = ping_titles(posts(cluster, after))
+    cluster.run(all_pinged(after, titles, timeout=60))
+    counts = after.update()
     assert all(counts[t] == 1 for t in titles), counts
 
 
@@ -273,7 +285,7 @@ def test_database_cut_drains_the_instances_and_everything_resumes(cluster: Clust
 
 
 def test_sigterm_during_a_batch_releases_claims_within_10s(cluster: Cluster) -> None:
-    since = len(posts(cluster))
+    tally = Tally(cluster)
     stall = cluster.slack.hold("chat.postMessage")
     cluster.seed_pings(channels=30, per_channel=1)
     titles = titles_of(cluster)
@@ -281,7 +293,7 @@ def test_sigterm_during_a_batch_releases_claims_within_10s(cluster: Cluster) -> 
     pid = victim.process.pid
 
     async def scenario() -> tuple[float, float]:
-        await cluster.slack.wait_for(lambda _: len(posts(cluster, since)) >= 1, timeout=30)
+        await cluster.slack.wait_for(lambda _: len(tally.update()) >= 1, timeout=30)
         began = time.monotonic()
         victim.signal(signal.SIGTERM)
         await victim.wait_line("stopping:")
@@ -294,14 +306,14 @@ def test_sigterm_during_a_batch_releases_claims_within_10s(cluster: Cluster) -> 
             w=f"%:{pid}:%",
         )
         assert held[0][0] == 0  # released, not left to the lease
-        await all_pinged(cluster, titles, since, timeout=30)
+        await all_pinged(tally, titles, timeout=30)
         return exited, time.monotonic() - began
 
     exited, done = cluster.run(scenario())
     print(f"SIGTERM: exited in {exited:.1f}s, every ping out {done:.1f}s after the signal")
     assert exited < 10
     assert done < 15  # sooner than the 15 s lease: nothing waited for it
-    counts = ping_titles(posts(cluster, since))
+    counts = tally.update()
     assert all(counts[t] == 1 for t in titles), counts
     cluster.start_instance("a1", victim.port)
     cluster.wait_backends(up=set(cluster.procs))
