@@ -119,6 +119,7 @@ class Cluster:
         self.stats_port = 0
         self.engine: Engine | None = None
         self.http: aiohttp.ClientSession | None = None
+        self.batches = 0
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -276,15 +277,23 @@ backend instances
 
     # -- data ---------------------------------------------------------------------------
 
-    def seed_pings(self, channels: int, per_channel: int) -> int:
-        """Milestones due in 30 days, each with one ping due an hour ago: one message each."""
+    def seed_pings(self, channels: int, per_channel: int) -> set[str]:
+        """Milestones due in 30 days, each with one ping due an hour ago: one message each.
+
+        Returns the milestones' titles (unique across calls: `M<batch><channel>-<k>`).
+        """
         assert self.engine is not None
+        self.batches += 1
+        batch = self.batches
         now = datetime.now(UTC)
         due: date = (now + timedelta(days=30)).date()
         with Session(self.engine) as session:
             parts = [
                 Partnership(
-                    platform="slack", team_id=TEAM_ID, channel_id=f"CP{c:04d}", created_at=now
+                    platform="slack",
+                    team_id=TEAM_ID,
+                    channel_id=f"CP{batch:02d}{c:04d}",
+                    created_at=now,
                 )
                 for c in range(channels)
             ]
@@ -296,7 +305,7 @@ backend instances
                     team_id=TEAM_ID,
                     partnership_id=p.id or 0,
                     number=k + 1,
-                    title=f"M{c}-{k}",
+                    title=f"M{batch:02d}{c:04d}-{k}",
                     owners=["U0ALICE"],
                     due_date=due,
                     created_by="U0ALICE",
@@ -315,7 +324,7 @@ backend instances
                 row["group_key"] = f"m{m.id}"
                 session.add(Notification(**row))  # type: ignore[arg-type]
             session.commit()
-        return channels * per_channel
+        return {m.title for m in milestones}
 
     def sql(self, statement: str, **params: Any) -> list[Any]:
         assert self.engine is not None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import signal
 import time
@@ -27,6 +28,9 @@ from tests.slack.fake_slack import Recorded
 from tests.slack.harness import fixture, form_body, signed_headers
 
 TITLE = re.compile(r"\bM\d+-\d+\b")
+# Due pings in the kill -9 experiment (the figure is 2,000: `HARNESS_PINGS=2000`;
+# the default keeps the harness to a few minutes on a 2-core machine).
+PINGS = int(os.environ.get("HARNESS_PINGS", "1000"))
 
 
 @pytest.fixture(scope="module")
@@ -75,16 +79,6 @@ class Tally:
 
 async def all_pinged(tally: Tally, titles: set[str], timeout: float) -> None:
     await tally.cluster.slack.wait_for(lambda _: titles <= set(tally.update()), timeout=timeout)
-
-
-def titles_of(cluster: Cluster) -> set[str]:
-    return {
-        str(row[0])
-        for row in cluster.sql(
-            "SELECT m.title FROM notification n JOIN milestone m"
-            " ON m.id = CAST(n.payload->>'milestone' AS INTEGER) WHERE n.status <> 'sent'"
-        )
-    }
 
 
 async def slack_command(cluster: Cluster, i: int, *, via: str | None = None) -> int:
@@ -140,11 +134,10 @@ def decisions(cluster: Cluster, prefix: str) -> Counter[str]:
 # -- 1. kill -9 under load ------------------------------------------------------------------
 
 
-def test_kill_9_under_a_stream_of_commands_and_2000_pings(cluster: Cluster) -> None:
+def test_kill_9_under_a_stream_of_commands_and_due_pings(cluster: Cluster) -> None:
     tally = Tally(cluster)
-    cluster.seed_pings(channels=200, per_channel=10)
-    titles = titles_of(cluster)
-    assert len(titles) == 2000
+    titles = cluster.seed_pings(channels=PINGS // 10, per_channel=10)
+    assert len(titles) == PINGS
     victim = cluster.procs["a2"]
     commands = 120
 
@@ -190,8 +183,7 @@ def test_kill_9_under_a_stream_of_commands_and_2000_pings(cluster: Cluster) -> N
 def test_slack_refusing_connections_then_back_sends_all_once(cluster: Cluster) -> None:
     tally = Tally(cluster)
     cluster.run(cluster.slack.stop())  # connections refused from now on
-    cluster.seed_pings(channels=20, per_channel=1)
-    titles = titles_of(cluster)
+    titles = cluster.seed_pings(channels=20, per_channel=1)
 
     async def outage() -> None:
         async def all_tried() -> bool:
@@ -217,8 +209,7 @@ def test_slack_refusing_connections_then_back_sends_all_once(cluster: Cluster) -
 def test_retry_after_120_on_every_post_duplicates_nothing(cluster: Cluster) -> None:
     tally = Tally(cluster)
     cluster.slack.fail("chat.postMessage", status=429, retry_after=120, times=10_000)
-    cluster.seed_pings(channels=30, per_channel=1)
-    titles = titles_of(cluster)
+    titles = cluster.seed_pings(channels=30, per_channel=1)
 
     async def limited() -> None:
         await cluster.slack.wait_for(lambda _: titles <= set(tally.update()), timeout=60)
@@ -287,8 +278,7 @@ def test_database_cut_drains_the_instances_and_everything_resumes(cluster: Clust
 def test_sigterm_during_a_batch_releases_claims_within_10s(cluster: Cluster) -> None:
     tally = Tally(cluster)
     stall = cluster.slack.hold("chat.postMessage")
-    cluster.seed_pings(channels=30, per_channel=1)
-    titles = titles_of(cluster)
+    titles = cluster.seed_pings(channels=30, per_channel=1)
     victim = cluster.procs["a1"]
     pid = victim.process.pid
 
