@@ -323,8 +323,9 @@ backend instances
                 row = reminders._row(m, channel, f"d-30@{due}", now - timedelta(hours=1), now)
                 row["group_key"] = f"m{m.id}"
                 session.add(Notification(**row))  # type: ignore[arg-type]
+            titles = {m.title for m in milestones}
             session.commit()
-        return {m.title for m in milestones}
+        return titles
 
     def sql(self, statement: str, **params: Any) -> list[Any]:
         assert self.engine is not None

@@ -214,6 +214,15 @@ def test_retry_after_120_on_every_post_duplicates_nothing(cluster: Cluster) -> N
     async def limited() -> None:
         await cluster.slack.wait_for(lambda _: titles <= set(tally.update()), timeout=60)
 
+        async def recorded() -> bool:  # each 429 written back by its instance
+            rows = cluster.sql(
+                "SELECT count(*) FROM notification WHERE last_error LIKE 'rate limited%'"
+                " AND status = 'pending'"
+            )
+            return bool(rows[0][0] >= len(titles))
+
+        await poll(recorded, timeout=30)
+
     cluster.run(limited())
     rows = cluster.sql(
         "SELECT status, EXTRACT(EPOCH FROM lease_until - now()) FROM notification"
@@ -269,6 +278,11 @@ def test_database_cut_drains_the_instances_and_everything_resumes(cluster: Clust
     cluster.run(cluster.proxy.start())
     cluster.wait_backends(up=names, timeout=60)
     cluster.run(slack_command(cluster, 90_002))
+
+    async def recorded() -> bool:  # acked first, recorded right after
+        return bool(decisions(cluster, "harness decision 90002"))
+
+    cluster.run(poll(recorded, timeout=30))
     assert decisions(cluster, "harness decision 90002") == Counter({"harness decision 90002": 1})
 
 
@@ -321,7 +335,7 @@ def test_metrics_and_status_tell_the_operator(cluster: Cluster, tmp_path: Path) 
         "accord_outbox_rows",
         "accord_outbox_oldest_due_seconds",
         "accord_deliveries_total",
-        "accord_http_ack_seconds_bucket",
+        "# TYPE accord_http_ack_seconds histogram",
         "accord_commands_total",
     ):
         assert name in text
