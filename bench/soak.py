@@ -35,7 +35,7 @@ from sqlmodel import Session  # noqa: E402
 
 from bench._common import percentile, postgres_reachable  # noqa: E402
 from storage.models import Partnership  # noqa: E402
-from storage.models.kpi import DigestSchedule, KpiMetric, KpiObjective, KpiPoint  # noqa: E402
+from storage.models.kpi import DigestSchedule, KpiPoint, Metric, Objective  # noqa: E402
 from tests.delivery.cluster import Cluster, haproxy_binary  # noqa: E402
 from tests.delivery.test_instances import ping_titles, posts  # noqa: E402
 from tests.slack.fake_slack import TEAM_ID  # noqa: E402
@@ -76,7 +76,7 @@ def seed_digests(cluster: Cluster, count: int) -> None:
                     updated_at=now - timedelta(days=30),
                 )
             )
-            objective = KpiObjective(
+            objective = Objective(
                 platform="slack",
                 team_id=TEAM_ID,
                 partnership_id=pid,
@@ -88,7 +88,7 @@ def seed_digests(cluster: Cluster, count: int) -> None:
             session.add(objective)
             session.flush()
             for name in ("leads", "revenue"):
-                metric = KpiMetric(
+                metric = Metric(
                     platform="slack",
                     team_id=TEAM_ID,
                     partnership_id=pid,

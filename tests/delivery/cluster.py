@@ -198,6 +198,7 @@ class Cluster:
 defaults
   mode http
   timeout connect 1s
+  timeout check 4s
   timeout client 30s
   timeout server 30s
   retries 3
@@ -213,7 +214,7 @@ backend instances
   balance roundrobin
   option httpchk GET /readyz
   http-check expect status 200
-  default-server inter 300ms fall 2 rise 2
+  default-server inter 300ms fall 3 rise 2
 {servers}
 """
         )
