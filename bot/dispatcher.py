@@ -15,10 +15,11 @@ batch of due rows in a short transaction, hands them off, and marks them:
 - **Mark.** Right after each post its rows are marked `sent` in a short
   transaction of their own (one commit per message), so the window in which
   a crash can repeat a message is one post-to-commit round trip.
-- **Lease.** Right before each post the dispatcher renews the lease of the
-  rows it is about to send (and only posts if it still holds all of them), so
-  a claim never outlives its lease however long a batch takes; a single post
-  is bounded by the notifier's timeouts, well below the lease.
+- **Lease.** Before a post, if the rows were last confirmed held more than
+  `lease / RENEW_FRACTION` ago, the dispatcher renews the lease of everything
+  it has not posted yet and posts only rows it still holds, so a claim never
+  outlives its lease however long a batch takes; a single post is bounded by
+  the notifier's timeouts, well below the lease.
 
 Failures never drop a ping by time: a post that raises a transient error
 (platform down, timeout, 5xx) puts its rows back to `pending` with a retry
@@ -99,6 +100,9 @@ RETRY_MAX = timedelta(minutes=15)
 # `last_error` of rows given back after a 429: the probe leaves them to their time.
 RATE_LIMITED = "rate limited"
 SUPERSEDED = "superseded by a later ping of the same series"
+# Before a post, its rows are confirmed held (and the batch's lease renewed) if the
+# last confirmation is older than lease / RENEW_FRACTION (10 s for the 2-minute lease).
+RENEW_FRACTION = 12
 # Past this delay a notification is sent marked as late rather than silently.
 LATE_AFTER = timedelta(minutes=5)
 
@@ -440,10 +444,19 @@ class Dispatcher:
                     # Stopping: what is not posted yet goes back, claimable at once.
                     result.released += self._release(marks.session, rest)
                     break
-                if self.clock.now() - renewed_at >= self.lease / 3:
-                    # A long batch keeps what it has not posted yet.
-                    self._extend(marks.session, rest)
+                if self.clock.now() - renewed_at >= self.lease / RENEW_FRACTION:
+                    # Keep what is not posted yet, and post only rows still held: a
+                    # post starts at most lease/RENEW_FRACTION after its rows were
+                    # confirmed ours, with a whole lease ahead.
+                    held = self._extend(marks.session, rest)
                     renewed_at = self.clock.now()
+                    if not {n.id for n in group} <= held:
+                        log.warning(
+                            "lease lost on %d notifications; leaving them to their new holder",
+                            len(group),
+                        )
+                        result.released += self._release(marks.session, [n.id for n in group])
+                        continue
                 where = (platform, team_id, channel_id)
                 outcome = self._send_group(session, marks, kind, group, contexts[where])
                 self._touch()
@@ -451,8 +464,6 @@ class Dispatcher:
                     result.messages += 1
                     result.sent += len(group)
                     result.late += len(group) if outcome == _SENT_LATE else 0
-                elif outcome == _LOST:
-                    result.released += len(group)
                 else:
                     result.failed += len(group)
                     result.gave_up += len(group) if outcome == _GAVE_UP else 0
@@ -499,13 +510,6 @@ class Dispatcher:
                     notes.append(undelivered)
                 for note in notes:
                     reply.footer = f"{reply.footer}\n{note}" if reply.footer else note
-                # Hold every row for a whole lease from now, or post nothing.
-                if not self._renew(marks.session, ids):
-                    log.warning(
-                        "lease lost on %d notifications; leaving them to their new holder",
-                        len(group),
-                    )
-                    return _LOST
                 ref: str | None = notifier.post(team_id, channel_id, reply, key)
             else:  # nothing left to say (the milestone was done meanwhile)
                 ref = None
@@ -549,31 +553,20 @@ class Dispatcher:
             col(Notification.status) == CLAIMED,
         )
 
-    def _renew(self, session: Session, ids: Sequence[int | None]) -> bool:
-        """Extend the lease of `ids` to a full lease from now; False if one is not held."""
-        wanted = [i for i in ids if i is not None]
-        result = session.execute(
-            update(Notification)
-            .where(*self._held(wanted))
-            .values(lease_until=self.clock.now() + self.lease)
-            .execution_options(synchronize_session=False)
-        )
-        session.commit()
-        held = int(getattr(result, "rowcount", 0) or 0)
-        if held == len(wanted):
-            return True
-        if held:  # some were taken over meanwhile: give ours back rather than split the message
-            self._release(session, wanted)
-        return False
-
-    def _extend(self, session: Session, ids: Sequence[int | None]) -> None:
-        session.execute(
+    def _extend(self, session: Session, ids: Sequence[int | None]) -> set[int]:
+        """A whole lease from now for the rows still held among `ids`; returns those."""
+        if self._pg:  # lost only with the database server itself: at worst a resend
+            session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        held = session.execute(
             update(Notification)
             .where(*self._held(ids))
             .values(lease_until=self.clock.now() + self.lease)
+            .returning(col(Notification.id))
             .execution_options(synchronize_session=False)
-        )
+        ).scalars()
+        found = {int(i) for i in held}
         session.commit()
+        return found
 
     def _release(self, session: Session, ids: Sequence[int | None]) -> int:
         """Hand claimed rows back unsent: pending, claimable at once, attempt not counted."""
@@ -839,13 +832,12 @@ def _collapse_series(rows: list[Notification]) -> tuple[list[Notification], list
 
 
 # Outcomes of one message's send.
-_SENT, _SENT_LATE, _FAILED, _RATE_LIMITED, _GAVE_UP, _LOST = (
+_SENT, _SENT_LATE, _FAILED, _RATE_LIMITED, _GAVE_UP = (
     "sent",
     "sent_late",
     "failed",
     "rate_limited",
     "gave_up",
-    "lost",
 )
 
 
