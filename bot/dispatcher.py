@@ -439,16 +439,18 @@ class Dispatcher:
             pending = list(groups.items())
             renewed_at = self.clock.now()
             for index, ((platform, team_id, channel_id, kind, _, _), group) in enumerate(pending):
-                rest = [n.id for _, g in pending[index:] for n in g]
                 if self._stop.is_set():
                     # Stopping: what is not posted yet goes back, claimable at once.
+                    rest = [n.id for _, g in pending[index:] for n in g]
                     result.released += self._release(marks.session, rest)
                     break
                 if self.clock.now() - renewed_at >= self.lease / RENEW_FRACTION:
                     # Keep what is not posted yet, and post only rows still held: a
                     # post starts at most lease/RENEW_FRACTION after its rows were
                     # confirmed ours, with a whole lease ahead.
-                    held = self._extend(marks.session, rest)
+                    held = self._extend(
+                        marks.session, [n.id for _, g in pending[index:] for n in g]
+                    )
                     renewed_at = self.clock.now()
                     if not {n.id for n in group} <= held:
                         log.warning(
