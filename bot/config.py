@@ -16,7 +16,7 @@ class Settings(BaseSettings):
     # How often the dispatcher wakes to send due pings and digests.
     dispatch_interval_seconds: float = Field(default=30.0, alias="ACCORD_DISPATCH_INTERVAL")
     # Overrides of the matching weights, e.g. "audience=0.4,objectives=0.2".
-    # How long a dispatcher holds the rows it claimed; and the retry backoff after a
+    # How long a dispatcher holds the rows it claimed (renewed while it posts); the backoff after a
     # transient failure (doubling from the base, never longer than the cap).
     dispatch_lease_seconds: float = Field(default=120.0, gt=0, alias="ACCORD_DISPATCH_LEASE")
     retry_base_seconds: float = Field(default=30.0, gt=0, alias="ACCORD_RETRY_BASE")
