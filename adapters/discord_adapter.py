@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 from aiohttp import web
 from nacl.exceptions import BadSignatureError
@@ -33,8 +34,15 @@ from nacl.signing import VerifyKey
 
 from adapters.discord_commands import build_tree, definitions
 from adapters.discord_interactions import InteractionService, payload_from_interaction
-from adapters.discord_rest import DEFAULT_API_URL, DiscordApiError, DiscordRest
+from adapters.discord_rest import (
+    DEFAULT_API_URL,
+    DiscordApiError,
+    DiscordPermissionError,
+    DiscordRateLimited,
+    DiscordRest,
+)
 from adapters.setup import AdapterSetup
+from bot.kernel.delivery_errors import PermanentDeliveryError, PlatformUnavailable, RetryLater
 from bot.kernel.registry import Registry
 from bot.kernel.types import Reply
 
@@ -201,16 +209,66 @@ class DiscordNotifier:
     bot_token: str
     backoff: float = 0.5
     platform: str = PLATFORM
+    # Bounds on one post, well below the dispatcher's lease: longer 429 waits are
+    # given back to the dispatcher (`RetryLater`), not slept through.
+    timeout: float = 10.0
+    max_retries: int = 3
+    defer_after: float = 2.0
 
     def post(self, team_id: str, channel_id: str, reply: Reply, idempotency_key: str) -> str:
         async def send() -> str:
-            rest = DiscordRest(self.api_url, self.bot_token, backoff=self.backoff)
+            rest = DiscordRest(
+                self.api_url,
+                self.bot_token,
+                backoff=self.backoff,
+                max_retries=self.max_retries,
+                defer_after=self.defer_after,
+                timeout=self.timeout,
+            )
             try:
                 return await rest.post_reply(channel_id, reply, idempotency_key, ping=True)
             finally:
                 await rest.close()
 
-        return asyncio.run(send())
+        try:
+            return asyncio.run(send())
+        except DiscordRateLimited as err:
+            raise RetryLater(err.retry_after) from None
+        except DiscordPermissionError as err:
+            denied = "missing_access" if err.code == 50001 else "missing_permissions"
+            raise PermanentDeliveryError(denied, str(err)) from None
+        except DiscordApiError as err:
+            why = permanent_reason(err)
+            if why is None:
+                if err.status >= 500:
+                    raise PlatformUnavailable(str(err)) from None
+                raise
+            raise PermanentDeliveryError(why, str(err)) from None
+        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+            raise PlatformUnavailable(f"Discord unreachable: {type(exc).__name__}") from None
+
+
+# Discord JSON error codes that no retry can fix.
+_PERMANENT_CODES = {
+    10003: "channel_not_found",  # Unknown Channel
+    10004: "guild_not_found",  # Unknown Guild (the bot was removed)
+    50035: "message_rejected",  # Invalid Form Body
+    50006: "message_rejected",  # Cannot send an empty message
+    50008: "message_rejected",  # Cannot send messages in a non-text channel
+}
+
+
+def permanent_reason(err: DiscordApiError) -> str | None:
+    """Why a post can never succeed, or None when retrying may help (429, 5xx, network)."""
+    if err.code in _PERMANENT_CODES:
+        return _PERMANENT_CODES[err.code]
+    if err.status == 401:
+        return "token_revoked"
+    if err.status == 0:  # no bot token configured
+        return "no_token"
+    if err.status in (400, 403, 404):
+        return "message_rejected" if err.status == 400 else "channel_not_found"
+    return None
 
 
 # -- setup ------------------------------------------------------------------------

@@ -132,8 +132,6 @@ def _suggester(command: str, option: str, suggest: Suggest) -> Any:
     return autocomplete
 
 
-
-
 def build_tree(
     client: discord.Client, registry: Registry, handler: Handler, suggest: Suggest
 ) -> app_commands.CommandTree[Any]:

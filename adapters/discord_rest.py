@@ -40,6 +40,14 @@ class DiscordApiError(Exception):
         self.path = path
 
 
+class DiscordRateLimited(DiscordApiError):
+    """A 429 whose wait is longer than the caller accepts (`defer_after`): try later."""
+
+    def __init__(self, retry_after: float, path: str) -> None:
+        super().__init__(429, None, f"rate limited for {retry_after:g}s", path)
+        self.retry_after = retry_after
+
+
 class DiscordPermissionError(DiscordApiError):
     """Missing Access (50001) or Missing Permissions (50013): an admin must fix the channel."""
 
@@ -65,6 +73,9 @@ class DiscordRest:
     backoff: float = 0.5
     # Never wait longer than this for a 429, whatever Discord says.
     max_retry_after: float = 60.0
+    # A 429 asking to wait longer than this raises `DiscordRateLimited` instead of
+    # sleeping (the dispatcher gives its rows back rather than hold them). None: wait.
+    defer_after: float | None = None
     timeout: float = 15.0
     _session: aiohttp.ClientSession | None = field(default=None, init=False, repr=False)
 
@@ -132,6 +143,8 @@ class DiscordRest:
                 return payload
             if resp.status == 429 and attempt <= self.max_retries:
                 wait = _retry_after(resp, payload)
+                if self.defer_after is not None and wait > self.defer_after:
+                    raise DiscordRateLimited(wait, _redact(path))
                 log.info("Discord 429 on %s %s, retrying in %.2fs", method, _redact(path), wait)
                 await asyncio.sleep(min(wait, self.max_retry_after))
                 continue
@@ -147,9 +160,7 @@ class DiscordRest:
                 await asyncio.sleep(wait)
                 continue
             code = payload.get("code") if isinstance(payload, dict) else None
-            msg = (
-                payload.get("message", text[:200]) if isinstance(payload, dict) else text[:200]
-            )
+            msg = payload.get("message", text[:200]) if isinstance(payload, dict) else text[:200]
             if resp.status == 403 and code in PERMISSION_CODES:
                 log.warning(
                     "Discord refused %s %s: %s. Give the bot View Channel, Send Messages, "

@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -40,6 +41,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack_render import SlackMessage, render
+from bot.kernel.delivery_errors import PermanentDeliveryError, PlatformUnavailable, RetryLater
 from bot.kernel.i18n import Translator
 from bot.kernel.types import Attachment, Reply, Visibility
 
@@ -49,6 +51,31 @@ log = logging.getLogger(__name__)
 CHANNEL_ERRORS = ("channel_not_found", "not_in_channel", "is_archived")
 TOKEN_ERRORS = ("invalid_auth", "not_authed", "token_revoked", "account_inactive", "token_expired")
 RETRIES = 5
+# Errors no retry can fix: the dispatcher gives the notification up and says so.
+PERMANENT_ERRORS = frozenset(
+    {
+        *CHANNEL_ERRORS,
+        *TOKEN_ERRORS,
+        "team_access_not_granted",
+        "missing_scope",
+        "restricted_action",
+        "msg_too_long",
+        "no_text",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "invalid_arguments",
+        "too_many_attachments",
+        "ekm_access_denied",
+    }
+)
+# The dispatcher's posts: one post never takes longer than about
+# NOTIFY_TIMEOUT * (1 + NOTIFY_RETRIES) + NOTIFY_MAX_RATE_WAIT, far below the lease.
+NOTIFY_TIMEOUT = 10
+NOTIFY_RETRIES = 1
+NOTIFY_MAX_RATE_WAIT = 2
+# No connection retry inside a post: the dispatcher retries (and a repeated
+# request whose first copy did reach Slack would post twice).
+NOTIFY_CONNECTION_RETRIES = 0
 
 
 def api_base_url(url: str) -> str:
@@ -68,6 +95,42 @@ def sync_retry_handlers() -> list:  # type: ignore[type-arg]
         ConnectionErrorRetryHandler(max_retry_count=2),
         RateLimitErrorRetryHandler(max_retry_count=RETRIES),
         ServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+class CappedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler, but only for short waits: a longer Retry-After is
+    raised to the caller (who can give the work back) instead of slept through."""
+
+    def __init__(self, max_retry_count: int, max_wait: float) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    def _can_retry(self, *, state, request, response=None, error=None) -> bool:  # type: ignore[no-untyped-def,override]
+        if not super()._can_retry(state=state, request=request, response=response, error=error):
+            return False
+        return retry_after(response.headers if response is not None else {}) <= self.max_wait
+
+
+def retry_after(headers: object) -> float:
+    """Retry-After from a slack_sdk response's headers (values may be lists), 1 s if absent."""
+    if not isinstance(headers, dict):
+        return 1.0
+    for name, value in headers.items():
+        if str(name).lower() == "retry-after":
+            raw = value[0] if isinstance(value, list | tuple) and value else value
+            try:
+                return max(0.0, float(str(raw)))
+            except ValueError:
+                return 1.0
+    return 1.0
+
+
+def notifier_retry_handlers() -> list:  # type: ignore[type-arg]
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=NOTIFY_CONNECTION_RETRIES),
+        CappedRateLimitRetryHandler(max_retry_count=1, max_wait=NOTIFY_MAX_RATE_WAIT),
+        ServerErrorRetryHandler(max_retry_count=NOTIFY_RETRIES),
     ]
 
 
@@ -278,10 +341,17 @@ class SlackNotifier:
     def _client(self, team_id: str) -> WebClient:
         token = self.token_for(team_id)
         if not token:
-            raise LookupError(f"no Slack installation for team {team_id}")
+            raise PermanentDeliveryError(
+                "not_installed", f"no Slack installation for team {team_id}"
+            )
         client = self._clients.get(token)
         if client is None:
-            client = self._clients[token] = make_sync_client(token, self.base_url)
+            client = self._clients[token] = WebClient(
+                token=token,
+                base_url=api_base_url(self.base_url),
+                timeout=NOTIFY_TIMEOUT,
+                retry_handlers=notifier_retry_handlers(),
+            )
         return client
 
     def post(self, team_id: str, channel_id: str, reply: Reply, idempotency_key: str) -> str:
@@ -310,7 +380,19 @@ class SlackNotifier:
                 "is_archived": "the channel is archived",
             }.get(code, "")
             # No token or payload in the message: it ends up in logs and the outbox row.
-            raise RuntimeError(
-                f"Slack refused the post in {channel}: {code}" + (f" ({hint})" if hint else "")
-            ) from None
+            refused = f"Slack refused the post in {channel}: {code}" + (
+                f" ({hint})" if hint else ""
+            )
+            status = getattr(err.response, "status_code", 0)
+            if status == 429 or code == "ratelimited":
+                raise RetryLater(
+                    retry_after(getattr(err.response, "headers", {})), refused
+                ) from None
+            if code in PERMANENT_ERRORS:
+                raise PermanentDeliveryError(code, refused) from None
+            if status >= 500:
+                raise PlatformUnavailable(refused) from None
+            raise RuntimeError(refused) from None
+        except (OSError, URLError) as exc:  # refused, reset, timed out: Slack is unreachable
+            raise PlatformUnavailable(f"Slack unreachable: {exc}") from None
         return f"slack:{channel}:{ts}"

@@ -82,8 +82,13 @@ def run(label: str, engine: Engine, url: str) -> None:
     with tempfile.TemporaryDirectory() as files:
         for n in range(PARTNERSHIPS):
             console = ConsoleAdapter(
-                app.core, team_id="bench", channel_id=f"p{n}", user="alice", out=out,
-                files_dir=Path(files), run_id=f"r{n}",
+                app.core,
+                team_id="bench",
+                channel_id=f"p{n}",
+                user="alice",
+                out=out,
+                files_dir=Path(files),
+                run_id=f"r{n}",
             )
 
             def say(line: str, console: ConsoleAdapter = console) -> None:

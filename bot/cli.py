@@ -18,6 +18,7 @@ from pathlib import Path
 from adapters import discord_adapter
 from bot import contract, decisions, health, kpi, matching, planning
 from bot.app import build_app, build_registry
+from bot.delivery import status as delivery_status
 from bot.kernel import log_hygiene
 from bot.kernel.cli_args import group
 from bot.kernel.config import Settings
@@ -96,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     matching.add_cli(sub)
     planning.add_cli(sub)
     health.add_cli(sub)
+    delivery_status.add_cli(sub)
     return parser
 
 
@@ -155,8 +157,11 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_dispatch(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.runner import dispatch_once, serve_dispatcher
+    from bot.runner import dispatch_once, hold_instance_lock, serve_dispatcher
 
+    lock = hold_instance_lock(settings)
+    if lock is False:
+        return 2
     app = build_app(settings)
     try:
         if args.once:
@@ -169,3 +174,5 @@ def cmd_dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return serve_dispatcher(app)
     finally:
         app.close()
+        if lock:
+            lock.release()

@@ -24,6 +24,8 @@ from sqlmodel import Session, create_engine
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Seconds to wait for a PostgreSQL connection (unless the URL says `connect_timeout`).
+CONNECT_TIMEOUT = 5
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -44,6 +46,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         _configure_sqlite(engine)
         return engine
     kwargs["pool_pre_ping"] = True
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        # An unreachable server fails fast (readiness checks, commands) instead of hanging.
+        kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT}
     return create_engine(url, **kwargs)
 
 

@@ -145,8 +145,7 @@ def ensure_confirm_pings(session: Session, now: datetime) -> None:
     for start in range(0, len(rows), HOOK_CHUNK):
         chunk = rows[start : start + HOOK_CHUNK]
         wanted = {
-            _key(c, "confirm", c.recap_count, next_confirm_number(c, now)): (c, p)
-            for c, p in chunk
+            _key(c, "confirm", c.recap_count, next_confirm_number(c, now)): (c, p) for c, p in chunk
         }
         planned = set(
             session.exec(

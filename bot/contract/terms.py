@@ -105,8 +105,7 @@ def checklist(session: Session, tenant: Tenant, partnership: Partnership) -> lis
     if not rows:
         return list(DEFAULTS.values())
     return [
-        TermDef(r.key, r.label, DEFAULTS[r.key].aliases if r.key in DEFAULTS else ())
-        for r in rows
+        TermDef(r.key, r.label, DEFAULTS[r.key].aliases if r.key in DEFAULTS else ()) for r in rows
     ]
 
 

@@ -16,6 +16,11 @@ class Settings(BaseSettings):
     # How often the dispatcher wakes to send due pings and digests.
     dispatch_interval_seconds: float = Field(default=30.0, alias="ACCORD_DISPATCH_INTERVAL")
     # Overrides of the matching weights, e.g. "audience=0.4,objectives=0.2".
+    # How long a dispatcher holds the rows it claimed (renewed while it posts); the backoff after a
+    # transient failure (doubling from the base, never longer than the cap).
+    dispatch_lease_seconds: float = Field(default=120.0, gt=0, alias="ACCORD_DISPATCH_LEASE")
+    retry_base_seconds: float = Field(default=30.0, gt=0, alias="ACCORD_RETRY_BASE")
+    retry_max_seconds: float = Field(default=900.0, gt=0, alias="ACCORD_RETRY_MAX")
     match_weights: str = Field(default="", alias="ACCORD_MATCH_WEIGHTS")
     http_host: str = Field(default="127.0.0.1", alias="ACCORD_HTTP_HOST")
     http_port: int | None = Field(default=None, alias="ACCORD_HTTP_PORT")
@@ -38,6 +43,4 @@ class Settings(BaseSettings):
 
     @property
     def discord_configured(self) -> bool:
-        return bool(
-            self.discord_token or (self.discord_public_key and self.discord_application_id)
-        )
+        return bool(self.discord_token or (self.discord_public_key and self.discord_application_id))

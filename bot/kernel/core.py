@@ -22,6 +22,7 @@ from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
 
 from bot.kernel import i18n
+from bot.kernel import metrics as m
 from bot.kernel.clock import Clock
 from bot.kernel.context import Ctx, Limits
 from bot.kernel.errors import UserError
@@ -106,16 +107,19 @@ class Core:
             ctx.options = {spec.option_aliases.get(k, k): v for k, v in parsed.options.items()}
             return spec.handler(ctx)
 
-        return self._run(
-            tenant=command.tenant,
-            channel_id=command.channel_id,
-            user=command.user,
-            locale=command.locale,
-            key=command.idempotency_key,
-            name=command.name,
-            spec=spec,
-            prepare=lambda ctx: self._fill(ctx, command),
-            work=run,
+        return _counted(
+            spec.name if spec is not None else "unknown",
+            self._run(
+                tenant=command.tenant,
+                channel_id=command.channel_id,
+                user=command.user,
+                locale=command.locale,
+                key=command.idempotency_key,
+                name=command.name,
+                spec=spec,
+                prepare=lambda ctx: self._fill(ctx, command),
+                work=run,
+            ),
         )
 
     def handle_action(self, action: Action) -> Outcome:
@@ -126,16 +130,19 @@ class Core:
                 raise UserError("errors.unknown_action")
             return handler(ctx, action.value)
 
-        return self._run(
-            tenant=action.tenant,
-            channel_id=action.channel_id,
-            user=action.user,
-            locale=action.locale,
-            key=action.idempotency_key,
-            name=f"action:{action.action_id}"[:64],
-            spec=None,
-            prepare=lambda ctx: None,
-            work=run,
+        return _counted(
+            "action",
+            self._run(
+                tenant=action.tenant,
+                channel_id=action.channel_id,
+                user=action.user,
+                locale=action.locale,
+                key=action.idempotency_key,
+                name=f"action:{action.action_id}"[:64],
+                spec=None,
+                prepare=lambda ctx: None,
+                work=run,
+            ),
         )
 
     def suggest(
@@ -336,3 +343,15 @@ class Core:
             is_error=True,
             lang=ctx.lang,
         )
+
+
+def _counted(name: str, outcome: Outcome) -> Outcome:
+    """Count the command by name and outcome for `GET /metrics`."""
+    if outcome.duplicate:
+        label = "duplicate"
+    elif any(r.is_error for r in outcome.replies):
+        label = "error"
+    else:
+        label = "ok"
+    m.COMMANDS.labels(name[:32], label).inc()
+    return outcome

@@ -99,10 +99,7 @@ def help_reply(ctx: Ctx, topic: str) -> list[Reply]:
         if spec is None:
             raise UserError("errors.unknown_command", command=f"/{topic}")
         return command_help(ctx, spec)
-    items = [
-        f"/{spec.name} — {ctx.t(spec.summary_key)}"
-        for spec in ctx.registry.commands.values()
-    ]
+    items = [f"/{spec.name} — {ctx.t(spec.summary_key)}" for spec in ctx.registry.commands.values()]
     return [
         Reply(
             title=ctx.t("help.title"),

@@ -39,11 +39,19 @@ class Notification(SQLModel, table=True):
     payload: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     due_at: datetime = Field(sa_type=UTCDateTime)
     status: str = Field(default=PENDING, max_length=16)
+    # Claims that may have reached the platform (a post was tried).
     attempts: int = 0
+    # Claims taken over after another dispatcher's lease ran out: counted apart,
+    # they say nothing about the platform.
+    reclaims: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     claimed_by: str | None = Field(default=None, max_length=100)
     lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     late: bool = False
     message_ref: str | None = Field(default=None, max_length=200)
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Why a `failed` row was given up ("channel_not_found", "token_revoked"...), and
+    # when the partnership was told in another of its places (None: not yet).
+    failure_reason: str | None = Field(default=None, max_length=64)
+    reported_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)

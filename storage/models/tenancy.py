@@ -112,9 +112,7 @@ class PartyMember(SQLModel, table=True):
     """A user belongs to at most one party of a partnership."""
 
     __tablename__ = "party_member"
-    __table_args__ = (
-        UniqueConstraint("partnership_id", "user_id", name="uq_party_member"),
-    )
+    __table_args__ = (UniqueConstraint("partnership_id", "user_id", name="uq_party_member"),)
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)

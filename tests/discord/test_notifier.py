@@ -11,9 +11,10 @@ import pytest
 from sqlmodel import Session
 
 from adapters.discord_adapter import DiscordNotifier
-from adapters.discord_rest import DiscordPermissionError, DiscordRest
+from adapters.discord_rest import DiscordRest
 from bot.app import App
 from bot.delivery.dispatcher import Dispatcher
+from bot.kernel.delivery_errors import PermanentDeliveryError, RetryLater
 from bot.kernel.registry import RenderContext
 from bot.kernel.types import Reply
 from storage.models import Notification
@@ -64,9 +65,10 @@ def test_missing_permissions_is_a_clear_error(
     fake: FakeDiscord, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake.fail_next(PATH, 403, {"message": "Missing Access", "code": 50001})
-    with caplog.at_level(logging.WARNING), pytest.raises(DiscordPermissionError) as err:
+    # Permanent: the dispatcher gives the notification up and tells the partnership.
+    with caplog.at_level(logging.WARNING), pytest.raises(PermanentDeliveryError) as err:
         notifier(fake).post("g1", CHANNEL, Reply(text="x"), "k")
-    assert err.value.code == 50001 and err.value.channel_id == CHANNEL
+    assert err.value.reason == "missing_access" and "Missing Access" in str(err.value)
     assert "View Channel, Send Messages" in caplog.text
     assert BOT_TOKEN not in caplog.text and BOT_TOKEN not in str(err.value)
 
@@ -134,3 +136,30 @@ def test_a_dropped_connection_is_not_repeated_when_unsafe(fake: FakeDiscord) -> 
     with pytest.raises(aiohttp.ClientConnectionError):
         asyncio.run(follow_up())
     assert len(fake.matching("POST", "/webhooks/app/token")) == 1
+
+
+def test_a_long_429_is_given_back_not_slept_through(fake: FakeDiscord) -> None:
+    fake.fail_next(
+        PATH, 429, {"message": "You are being rate limited.", "retry_after": 120, "global": False}
+    )
+    with pytest.raises(RetryLater) as err:
+        notifier(fake).post("g1", CHANNEL, Reply(text="Weekly digest"), "digest:2026-W11")
+    assert err.value.seconds == 120
+    assert len(fake.matching("POST", PATH)) == 1 and not fake.messages.get(CHANNEL)
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "reason"),
+    [
+        (404, 10003, "channel_not_found"),
+        (401, 0, "token_revoked"),
+        (400, 50035, "message_rejected"),
+    ],
+)
+def test_permanent_errors_are_told_apart(
+    fake: FakeDiscord, status: int, code: int, reason: str
+) -> None:
+    fake.fail_next(PATH, status, {"message": "no", "code": code})
+    with pytest.raises(PermanentDeliveryError) as err:
+        notifier(fake).post("g1", CHANNEL, Reply(text="x"), "k")
+    assert err.value.reason == reason

@@ -55,6 +55,9 @@ class FakeSlack:
         self._changed: asyncio.Condition | None = None
         self._ts = itertools.count(1)
         self.sockets: list[web.WebSocketResponse] = []
+        # Methods held: their requests are recorded, then wait for the event to be set.
+        self.held: dict[str, asyncio.Event] = {}
+        self.port = 0
 
     # -- control -------------------------------------------------------------------
 
@@ -98,8 +101,15 @@ class FakeSlack:
 
     # -- server --------------------------------------------------------------------
 
-    async def start(self) -> str:
-        self._changed = asyncio.Condition()
+    def hold(self, method: str) -> asyncio.Event:
+        """Stall every request to `method` until the returned event is set."""
+        event = self.held[f"/api/{method}"] = asyncio.Event()
+        return event
+
+    async def start(self, port: int = 0) -> str:
+        """Listen on `port` (0: an ephemeral one; again the same after `stop`: a restart)."""
+        if self._changed is None:
+            self._changed = asyncio.Condition()
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{id}", self._response_url)
@@ -107,10 +117,10 @@ class FakeSlack:
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port, reuse_address=True)
         await site.start()
-        port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}"
+        self.port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
         return self.base_url
 
     @property
@@ -121,10 +131,15 @@ class FakeSlack:
         return f"{self.base_url}/response/{name}"
 
     async def stop(self) -> None:
+        """Stop listening: connections are refused until `start(self.port)` again."""
         for ws in self.sockets:
             await ws.close()
+        self.sockets = []
+        for event in self.held.values():
+            event.set()
         if self._runner is not None:
             await self._runner.cleanup()
+            self._runner = None
 
     async def _record(self, request: web.Request) -> Recorded:
         raw = await request.read()
@@ -175,6 +190,8 @@ class FakeSlack:
 
     async def _api(self, request: web.Request) -> web.Response:
         record = await self._record(request)
+        if (held := self.held.get(request.path)) is not None:
+            await held.wait()
         if (failure := self._failure(request.path)) is not None:
             return failure
         method = request.match_info["method"]

@@ -11,7 +11,7 @@ from bot.app import App
 from bot.kernel.types import Attachment, Reply
 from bot.runner import make_dispatcher
 from storage.models import Notification
-from storage.models.notifications import PENDING, SENT
+from storage.models.notifications import FAILED, SENT
 from tests.conftest import START
 from tests.slack.harness import BOT_TOKEN, fake_slack
 
@@ -97,7 +97,7 @@ def test_rate_limited_notification_waits_and_is_not_dropped(app: App) -> None:
     assert [r.status for r in _rows(app)] == [SENT]
 
 
-def test_not_in_channel_keeps_the_notification_for_later_with_a_clear_error(app: App) -> None:
+def test_not_in_channel_gives_the_notification_up_with_a_clear_reason(app: App) -> None:
     _register(app)
     _queue(app, "ping-1")
 
@@ -106,11 +106,12 @@ def test_not_in_channel_keeps_the_notification_for_later_with_a_clear_error(app:
             fake.fail("chat.postMessage", error="not_in_channel")
             notifier = SlackNotifier(lambda team: BOT_TOKEN, fake.api_url, ChannelPacer(0))
             result = await asyncio.to_thread(make_dispatcher(app, {"slack": notifier}).run_once)
-            assert result.failed == 1
+            assert result.failed == result.gave_up == 1
 
     asyncio.run(scenario())
     [row] = _rows(app)
-    assert row.status == PENDING
+    # The bot was removed: no retry can help; `accord status` and the partnership are told.
+    assert row.status == FAILED and row.failure_reason == "not_in_channel"
     assert (
         row.last_error and "not_in_channel" in row.last_error and "invite the bot" in row.last_error
     )
