@@ -208,7 +208,7 @@ def test_a_refusal_says_who_may_and_who_you_are_in_both_languages(
     )
     assert "Vous êtes invité·e ici" in out
     out = refused(
-        app, partnership, BETA_REP, "/accord party add Acme @gus", "représentant·e·s de Acme"
+        app, partnership, BETA_REP, "/accord party add Acme @gus", "représentant·e·s d’Acme"
     )
     assert "Vous êtes représentant·e de Beta." in out
 

@@ -92,17 +92,19 @@ def test_decision_export_reads_like_people_write(console: ConsoleAdapter) -> Non
     import io
     import json
 
-    say(console, "/accord party add Acme @alice", "/accord party add Beta @bob")
+    say(console, "/accord party add Acme @alice", "@bob: /accord party add Beta @bob")
     say(console, "/decide We ship with @bob on Friday")
     say(console, "/decisions export csv", "/decisions export json")
     files = console.files_dir
-    row = next(csv.DictReader(io.StringIO((files / "decisions.csv").read_text())))
+    # The companies' creation comes first in the log (the audit trail).
+    rows = csv.DictReader(io.StringIO((files / "decisions.csv").read_text()))
+    row = next(r for r in rows if r["text"].startswith("We ship"))
     assert row["author"] == "alice (Acme)" and row["author_id"] == "alice"
     assert row["text"] == "We ship with @bob (Beta) on Friday"
     assert row["participants"] == "bob (Beta)"
     assert row["created_at"].startswith("2026-03-02T10:00:00+01:00")  # Paris, not UTC
     data = json.loads((files / "decisions.json").read_text())
-    assert data[0]["timezone"] == "Europe/Paris" and "<@" not in data[0]["text"]
+    assert all(d["timezone"] == "Europe/Paris" and "<@" not in d["text"] for d in data)
 
 
 # -- 16: the README's scripts stay valid as time passes ------------------------------------
