@@ -93,7 +93,7 @@ def test_decision_export_reads_like_people_write(console: ConsoleAdapter) -> Non
     import json
 
     say(console, "/accord party add Acme @alice", "@bob: /accord party add Beta @bob")
-    say(console, "/decide We ship with @bob on Friday")
+    say(console, "@alice: /decide We ship with @bob on Friday")
     say(console, "/decisions export csv", "/decisions export json")
     files = console.files_dir
     # The companies' creation comes first in the log (the audit trail).
