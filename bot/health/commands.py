@@ -104,12 +104,11 @@ def compact_line(t: Translator, f: rules.Finding) -> str:
 
 
 def summary(t: Translator, found: list[rules.Finding]) -> str:
+    """'✅ 1 covered · ⚠️ 2 at risk · ❌ 2 exposed': each count agrees with its own word."""
     counts = {state: sum(1 for f in found if f.state == state) for state in rules.ICONS}
     return t(
         "health.summary",
-        ok=counts[rules.OK],
-        risk=counts[rules.RISK],
-        exposed=counts[rules.EXPOSED],
+        **{state: t(f"health.state.{state}", count=counts[state]) for state in rules.ICONS},
     )
 
 

@@ -200,7 +200,7 @@ def agreement(f: AgreementFacts, today: date, th: Thresholds) -> Finding:
                     EXPOSED,
                     Say(
                         "agreement.draft" if f.status else "agreement.none",
-                        {"written": f.terms_written, "total": f.terms_total},
+                        {"count": f.terms_written, "total": f.terms_total},
                     ),
                     fix,
                 )
@@ -249,7 +249,7 @@ def agreement(f: AgreementFacts, today: date, th: Thresholds) -> Finding:
         checks.append(_Check(OK, Say("agreement.unsigned")))
     if f.end_date is not None:
         days = (f.end_date - today).days
-        values = {"date": f.end_date, "days": abs(days)}
+        values = {"date": f.end_date, "count": abs(days)}  # `count`: the days, for the plural
         if days < 0:
             checks.append(
                 _Check(EXPOSED, Say("agreement.end_passed", values), Say("fix.contract_date"))
@@ -302,7 +302,7 @@ def plan(f: PlanFacts, today: date, th: Thresholds) -> Finding:
     else:
         days = (f.launch - today).days
         key = "plan.launch_future" if days >= 0 else "plan.launch_past"
-        checks.append(_Check(OK, Say(key, {"date": f.launch, "days": abs(days)})))
+        checks.append(_Check(OK, Say(key, {"date": f.launch, "count": abs(days)})))
     if not f.milestones:
         checks.append(_Check(EXPOSED, Say("plan.no_milestones"), Say("fix.plan_add")))
     else:
@@ -330,10 +330,10 @@ def plan(f: PlanFacts, today: date, th: Thresholds) -> Finding:
             oldest = overdue[0]
             late = (today - oldest.due).days
             values = {
-                "count": len(overdue),
+                "overdue": len(overdue),
                 "number": oldest.number,
                 "title": oldest.title,
-                "days": late,
+                "count": late,  # the days: the noun that agrees
             }
             state = EXPOSED if late > th.plan_overdue_exposed_days else RISK
             checks.append(
@@ -485,12 +485,9 @@ def tracking(f: TrackingFacts, now: datetime, th: Thresholds) -> Finding:
         )
     metrics = [m for o in f.objectives for m in o.metrics]
     if metrics:
-        checks.append(
-            _Check(
-                OK,
-                Say("tracking.metrics", {"objectives": len(f.objectives), "metrics": len(metrics)}),
-            )
-        )
+        # Two counts, two nouns: one evidence each, so each agrees with its number.
+        checks.append(_Check(OK, Say("tracking.objectives", {"count": len(f.objectives)})))
+        checks.append(_Check(OK, Say("tracking.metrics", {"count": len(metrics)})))
         first = metrics[0].name
         if f.last_figure_at is None:
             checks.append(
@@ -499,7 +496,7 @@ def tracking(f: TrackingFacts, now: datetime, th: Thresholds) -> Finding:
         else:
             days = (now - f.last_figure_at).days
             values = {
-                "days": days,
+                "count": days,  # the days without a figure, for the plural
                 "date": f.last_figure_at.date(),
                 "window": th.tracking_stale_risk_days,
             }

@@ -232,7 +232,7 @@ def describe(tl: Timeline, t: Translator) -> list[str]:
     if tl.launch is not None:
         days = (tl.launch - tl.today).days
         key = "alt_dday" if days > 0 else "alt_dday_today" if days == 0 else "alt_dday_past"
-        lines.append(t(f"plan.timeline.{key}", date=tl.launch.strftime(fmt), days=abs(days)))
+        lines.append(t(f"plan.timeline.{key}", date=tl.launch.strftime(fmt), count=abs(days)))
         if tl.launch_previous:
             earlier = ", ".join(d.strftime(fmt) for d in tl.launch_previous)
             lines.append(t("plan.timeline.alt_dday_moved", dates=earlier))
@@ -250,7 +250,7 @@ def describe(tl: Timeline, t: Translator) -> list[str]:
                 title=i.title,
                 company=i.company or "—",
                 date=i.due.strftime(fmt),
-                days=(tl.today - i.due).days,
+                count=(tl.today - i.due).days,  # the days late
             )
             for i in overdue[:OVERDUE_LISTED]
         )

@@ -52,9 +52,9 @@ def test_five_lines_with_evidence_command_and_rule(console: ConsoleAdapter) -> N
     assert out.count("_Rule: ") == 5
     assert "❌ *Partner choice* — your own company's profile is missing" in out
     assert "❌ *Agreement* — no agreement started: 0 of 8 terms written" in out
-    assert "⚠️ *Plan* — D-day 2026-04-01, in 30 day(s)" in out
-    assert "1 overdue, the oldest #1 Landing page by 5 day(s)" in out
-    assert "⚠️ *Decisions* — 1 decision(s) in 14 days, all by Acme (1); none by Beta" in out
+    assert "⚠️ *Plan* — D-day 2026-04-01, in 30 days" in out
+    assert "1 overdue, the oldest #1 Landing page by 5 days" in out
+    assert "⚠️ *Decisions* — 1 decision in 14 days, by Acme (1); none by Beta" in out
     assert "✅ *Tracking*" in out and "→ see: `/kpi`" in out
     assert "a milestone more than 7 days late" in out  # the threshold, explained
 
@@ -65,9 +65,9 @@ def test_in_french(console: ConsoleAdapter) -> None:
     out = say(console, "/accord santé")
     for sin in SINS_FR:
         assert f"*{sin}*" in out
-    assert "✅ 1 couvert(s) · ⚠️ 2 à risque · ❌ 2 exposé(s)" in out
-    assert "jour J le 01/04/2026, dans 30 jour(s)" in out
-    assert "→ à faire : `/match profil`" in out and "_Règle : " in out
+    assert "✅ 1 couvert · ⚠️ 2 à risque · ❌ 2 exposés" in out
+    assert "jour J le 01/04/2026, dans 30 jours" in out
+    assert "→ à faire\u00a0: `/match profil`" in out and "_Règle\u00a0: " in out
     assert "`/plan fait 1`, ou `/plan déplacer 1 <date> parce que <raison>`" in out
 
 
@@ -90,7 +90,7 @@ def test_the_digest_opens_with_the_health_section(app: App, console: ConsoleAdap
             with_chart=False,
         )
     first = reply.sections[0]
-    assert first.startswith("🩺 Santé : ✅ 1 couvert(s) · ⚠️ 2 à risque · ❌ 2 exposé(s)")
+    assert first.startswith("🩺 Santé\u00a0: ✅ 1 couvert · ⚠️ 2 à risque · ❌ 2 exposés")
     rows = first.splitlines()[1:]
     assert [row.split(" — ")[0] for row in rows] == [
         "❌ Choix du partenaire",

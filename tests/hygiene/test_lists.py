@@ -46,7 +46,7 @@ def test_the_digest_plan_section_is_capped(app: App) -> None:
     run(app, "accord", "lang fr")
     run(app, "kpi", 'objective "Lancement"')
     for n in range(30):
-        run(app, "plan", f'add "Tâche {n}" 2026-03-05', locale="fr")
+        run(app, "plan", f'add "Tâche {n}" 2026-03-12', locale="fr")
     [preview] = run(app, "digest", "", locale="fr").replies
     text = preview.plain_text()
     assert "Tâche 0" in text and "Tâche 29" not in text

@@ -196,4 +196,4 @@ def test_a_bad_item_of_a_one_line_json_file_is_named_by_its_position() -> None:
     from bot.kernel.i18n import translator
 
     assert error.message(translator("en")).startswith("item 2 (line 1): ")
-    assert error.message(translator("fr")).startswith("élément 2 (ligne 1) : ")
+    assert error.message(translator("fr")).startswith("élément 2 (ligne 1)\u00a0: ")

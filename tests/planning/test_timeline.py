@@ -57,7 +57,7 @@ def test_empty_plan_says_how_to_start(app: App, console: ConsoleAdapter) -> None
     [reply] = ask(app, "timeline")
     assert reply.image is not None
     assert png_size(reply.image.content) == (800, timeline.HEADER_PX + timeline.FOOTER_PX + 66)
-    assert "No milestone yet." in reply.image.alt and "D-day: 2026-04-01, in 30 day(s)." in (
+    assert "No milestone yet." in reply.image.alt and "D-day: 2026-04-01, in 30 days." in (
         reply.image.alt
     )
 
@@ -82,7 +82,7 @@ def test_overdue_done_and_moved_milestones(
     text = reply.plain_text()
     # The text stands alone: every overdue item with its company, how late, the moves.
     assert "Overdue (1):" in text
-    assert "#2 Landing page (Beta), due 2026-02-25, 5 day(s) late" in text
+    assert "#2 Landing page (Beta), due 2026-02-25, 5 days late" in text
     assert "Done: 1. Upcoming: 2; next: #3 Press kit (Beta) on 2026-03-25." in text
     assert "Moved (2): #3 Press kit from 2026-03-18 to 2026-03-25; " in text
     assert "#4 Mailing from 2026-03-25 to 2026-03-27" in text
@@ -104,7 +104,7 @@ def test_overdue_done_and_moved_milestones(
     # Tomorrow in Paris, one more day late: "today" is the channel's.
     clock.set(datetime(2026, 3, 2, 23, 30, tzinfo=UTC))
     [reply] = ask(app, "frise")
-    assert "6 day(s) late" in reply.plain_text()
+    assert "6 days late" in reply.plain_text()
 
 
 def test_french(app: App, console: ConsoleAdapter) -> None:
@@ -116,11 +116,11 @@ def test_french(app: App, console: ConsoleAdapter) -> None:
         '/plan ajouter "Page d’accueil" 2026-02-25 @bob',
     )
     [reply] = ask(app, "frise")
-    assert reply.title == "Le rétroplanning en frise · jalons : 1"
+    assert reply.title == "Le rétroplanning en frise · jalons\u00a0: 1"
     text = reply.plain_text()
-    assert "En retard (1) :" in text
-    assert "n° 1 Page d’accueil (Beta), prévu le 25/02/2026, 5 jour(s) de retard" in text
-    assert "Jour J : 01/04/2026, dans 30 jour(s)." in text
+    assert "En retard (1)\u00a0:" in text
+    assert "n° 1 Page d’accueil (Beta), prévu le 25/02/2026, 5 jours de retard" in text
+    assert "Jour J\u00a0: 01/04/2026, dans 30 jours." in text
     assert reply.image is not None
     png_size(reply.image.content)
     item = timeline.Item(1, "Page d’accueil", date(2026, 2, 25), timeline.OVERDUE, "Beta")
