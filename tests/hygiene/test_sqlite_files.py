@@ -40,3 +40,19 @@ def test_existing_database_keeps_its_mode(tmp_path: Path) -> None:
     os.chmod(path, 0o640)
     db.make_engine(f"sqlite:///{path}").dispose()
     assert _mode(path) == 0o640
+
+
+def test_the_instance_lock_taken_first_creates_private_folders_too(tmp_path: Path) -> None:
+    """`accord run` takes its SQLite lock before the database exists: same privacy."""
+    from bot.delivery.instance_lock import InstanceLock
+
+    old_umask = os.umask(0o022)
+    try:
+        lock = InstanceLock(tmp_path / "var" / "accord.db.lock").acquire()
+    finally:
+        os.umask(old_umask)
+    try:
+        assert _mode(tmp_path / "var") == 0o700
+        assert _mode(tmp_path / "var" / "accord.db.lock") == 0o600
+    finally:
+        lock.release()
