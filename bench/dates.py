@@ -22,13 +22,13 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import planning
 from bot.app import build_app  # noqa: E402
 from bot.kernel.clock import FixedClock  # noqa: E402
 from bot.kernel.config import Settings  # noqa: E402
 from bot.kernel.errors import UserError  # noqa: E402
 from bot.kernel.limits import COMMAND_MAX_CHARS  # noqa: E402
 from bot.kernel.types import Command, User  # noqa: E402
+from bot.planning import commands as planning
 from bot.planning import (
     dates,
     reminders,  # noqa: E402
