@@ -24,6 +24,7 @@ from adapters.console import ConsoleAdapter
 from bot.app import App, build_app
 from bot.kernel.clock import FixedClock
 from bot.kernel.config import Settings
+from bot.kernel.types import Command, Outcome, User
 from storage import db
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -130,3 +131,29 @@ def say(console: ConsoleAdapter, *lines: str) -> str:
     for line in lines:
         console.feed(line, echo=True)
     return out.getvalue()[start:]
+
+
+def core_command(
+    app: App,
+    name: str,
+    text: str,
+    *,
+    user: str = "alice",
+    key: str | None = None,
+    channel: str = "launch",
+    team: str = "acme-beta",
+    locale: str | None = "en",
+) -> Outcome:
+    """One command straight to the core, as an adapter would hand it over."""
+    return app.core.handle(
+        Command(
+            platform="console",
+            team_id=team,
+            channel_id=channel,
+            user=User(user, user.title()),
+            name=name,
+            text=text,
+            locale=locale,
+            idempotency_key=key,
+        )
+    )

@@ -6,40 +6,20 @@ import csv
 import io
 import json
 import re
+from typing import Any
 
 import pytest
 from sqlmodel import select
 
 from adapters.console import ConsoleAdapter
 from bot.app import App
-from bot.kernel.types import Command, Outcome, User, Visibility
+from bot.kernel.types import Outcome, Visibility
 from storage.models import Decision, ProcessedRequest
-from tests.conftest import say
+from tests.conftest import core_command, say
 
 
-def run(
-    app: App,
-    text: str,
-    *,
-    name: str = "decide",
-    user: str = "alice",
-    key: str | None = None,
-    channel: str = "launch",
-    team: str = "acme-beta",
-    locale: str | None = "en",
-) -> Outcome:
-    return app.core.handle(
-        Command(
-            platform="console",
-            team_id=team,
-            channel_id=channel,
-            user=User(user, user.title()),
-            name=name,
-            text=text,
-            locale=locale,
-            idempotency_key=key,
-        )
-    )
+def run(app: App, text: str, *, name: str = "decide", **kwargs: Any) -> Outcome:
+    return core_command(app, name, text, **kwargs)
 
 
 def decisions_in(app: App, team: str = "acme-beta") -> list[Decision]:

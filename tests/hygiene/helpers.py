@@ -2,33 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.app import App
-from bot.kernel.types import Command, Outcome, User
+from bot.kernel.types import Outcome
+from tests.conftest import core_command
 
 
-def run(
-    app: App,
-    name: str,
-    text: str,
-    *,
-    user: str = "alice",
-    key: str | None = None,
-    channel: str = "launch",
-    team: str = "acme-beta",
-    locale: str | None = "en",
-) -> Outcome:
-    return app.core.handle(
-        Command(
-            platform="console",
-            team_id=team,
-            channel_id=channel,
-            user=User(user, user.title()),
-            name=name,
-            text=text,
-            locale=locale,
-            idempotency_key=key,
-        )
-    )
+def run(app: App, name: str, text: str, **kwargs: Any) -> Outcome:
+    return core_command(app, name, text, **kwargs)
 
 
 def one_text(outcome: Outcome) -> str:
