@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from bot import contract, decisions, health, home, kpi, matching, planning
 from bot import settings as accord_settings  # `/accord`; `settings` names the configuration here
+from bot.delivery import mirror
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.config import Settings
 from bot.kernel.core import Core, CoreConfig
@@ -63,6 +64,7 @@ def build_registry(match_weights: str = "") -> Registry:
     accord_settings.register(registry)
     health.register(registry, weights=weights)  # /accord health, and atop the digest and home
     home.register(registry)  # the App Home view
+    mirror.register(registry)  # posts copied to a partnership's other places
     return registry
 
 

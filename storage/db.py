@@ -37,8 +37,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith(
-            "file:"
+        if (
+            parsed.database
+            and parsed.database != ":memory:"
+            and not parsed.database.startswith("file:")
         ):
             create_private(Path(parsed.database))
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}

@@ -52,7 +52,11 @@ SUBCOMMANDS = Words(
 )
 
 
+MIRROR_KIND = "decision"
+
+
 def register(registry: Registry) -> None:
+    registry.add_mirror_renderer(MIRROR_KIND, draw_for_place)
     registry.add_command(
         CommandSpec(
             name="decide",
@@ -151,7 +155,10 @@ def record_decision(
     decision = Decision(
         platform=ctx.tenant.platform,
         team_id=ctx.tenant.team_id,
-        number=next_number(ctx.session, ctx.tenant.platform, ctx.tenant.team_id, "decision"),
+        # Per partnership: a number tells nothing of the workspace's other partnerships.
+        number=next_number(
+            ctx.session, ctx.tenant.platform, ctx.tenant.team_id, f"decision:{ctx.partnership.id}"
+        ),
         partnership_id=ctx.partnership.id,  # type: ignore[arg-type]
         channel_id=ctx.channel.channel_id,
         posted_channel_id=ctx.shared_channel_id,
@@ -192,10 +199,20 @@ _LINK_RE = re.compile(
 )
 
 
+def draw_for_place(ctx: Ctx, spec: dict[str, Any]) -> Reply | None:
+    """The decision card again, for another place of the partnership (the mirror)."""
+    decision = ctx.session.get(Decision, int(spec["id"]))
+    if decision is None or decision.partnership_id != ctx.partnership.id:
+        return None
+    return decision_card(ctx, decision, title_key="decisions.recorded_title")
+
+
 def announce(ctx: Ctx, decision: Decision) -> list[Reply]:
     """The post in the shared channel, and a note to the author when that is elsewhere."""
     post = decision_card(ctx, decision, title_key="decisions.recorded_title", fresh=True)
     post.target_channel = ctx.target_channel
+    # Every place of the partnership gets it, drawn in its own language.
+    post.mirror = {"kind": MIRROR_KIND, "id": decision.id}
     replies = [post]
     if post.target_channel:
         replies.append(

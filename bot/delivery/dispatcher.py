@@ -78,15 +78,16 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, case, delete, func, text, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, col, select
 
-from bot.kernel import i18n
+from bot.kernel import i18n, places
 from bot.kernel import metrics as m
 from bot.kernel.clock import Clock
 from bot.kernel.delivery_errors import PermanentDeliveryError, PlatformUnavailable, RetryLater
 from bot.kernel.registry import BATCH_INFO_KEY, Registry, RenderContext
-from bot.kernel.types import Notifier
+from bot.kernel.types import Notifier, Tenant
 from storage.models import Channel, Notification, ProcessedRequest, Team
 from storage.models.notifications import CANCELLED, CLAIMED, FAILED, PENDING, SENT
 
@@ -138,6 +139,8 @@ class PassResult:
     rate_limited: int = 0
     # Claimed rows handed back unsent (stop, or a lease lost mid-batch).
     released: int = 0
+    # Copies planned for a partnership's other places (sent in the same pass).
+    mirrored: int = 0
 
     def add(self, other: PassResult) -> None:
         self.claimed += other.claimed
@@ -149,6 +152,7 @@ class PassResult:
         self.gave_up += other.gave_up
         self.rate_limited += other.rate_limited
         self.released += other.released
+        self.mirrored += other.mirrored
 
 
 class Dispatcher:
@@ -197,6 +201,10 @@ class Dispatcher:
         self._stop = threading.Event()
         self._idle = threading.Event()
         self._idle.set()
+        # Makes "not stopping, so this pass starts (not idle)" one step: without it a
+        # stop landing between the check and `_idle.clear()` lets `wait_idle` return
+        # at once while the pass goes on to claim rows the exiting process never releases.
+        self._lifecycle = threading.Lock()
         # time.monotonic() of the last sign of life (readiness checks read it).
         self.last_progress = time.monotonic()
 
@@ -204,7 +212,8 @@ class Dispatcher:
 
     def stop(self) -> None:
         """Take no new claim; the pass in progress releases what it has not posted."""
-        self._stop.set()
+        with self._lifecycle:
+            self._stop.set()
 
     @property
     def stopping(self) -> bool:
@@ -220,9 +229,10 @@ class Dispatcher:
     def run_once(self) -> PassResult:
         """Send everything due now; return what happened."""
         total = PassResult()
-        if self._stop.is_set():
-            return total
-        self._idle.clear()
+        with self._lifecycle:
+            if self._stop.is_set():
+                return total
+            self._idle.clear()
         try:
             self._touch()
             self._contexts = {}
@@ -239,8 +249,9 @@ class Dispatcher:
                 if not claimed:
                     break
                 total.claimed += len(claimed)
-                total.add(self.deliver(claimed))
-                if len(claimed) < self.batch_size and not self._resumed:
+                delivered = self.deliver(claimed)
+                total.add(delivered)
+                if len(claimed) < self.batch_size and not self._resumed and not delivered.mirrored:
                     break
             return total
         finally:
@@ -453,6 +464,11 @@ class Dispatcher:
                 self._mark(session, [n.id for n in stale], CANCELLED, last_error=SUPERSEDED)
                 session.commit()
                 result.superseded += len(stale)
+            # The partnership's other places get their own copy of each row, planned
+            # before anything is posted so that one place failing holds up no other.
+            if self._sqlite:  # its transactions hold the write lock: release it first
+                session.commit()
+            result.mirrored += self._plan_copies(marks.session, rows)
             # Renderers may read the whole batch to prefetch what its messages need.
             session.info[BATCH_INFO_KEY] = rows
             groups: dict[GroupKey, list[Notification]] = defaultdict(list)
@@ -498,6 +514,21 @@ class Dispatcher:
                     result.rate_limited += len(group) if outcome == _RATE_LIMITED else 0
         return result
 
+    def _plan_copies(self, session: Session, rows: list[Notification]) -> int:
+        copies = places.child_rows(session, rows, self.clock.now())
+        if not copies:
+            session.commit()  # ends the read (on SQLite, the write lock it took)
+            return 0
+        insert = postgresql.insert if self._pg else sqlite.insert
+        session.execute(
+            insert(Notification.__table__).on_conflict_do_nothing(  # type: ignore[attr-defined]
+                index_elements=["platform", "team_id", "idempotency_key"]
+            ),
+            copies,
+        )
+        session.commit()
+        return len(copies)
+
     def _send_group(
         self,
         session: Session,
@@ -528,6 +559,7 @@ class Dispatcher:
             if self._sqlite:  # its transactions hold the write lock: never across a post
                 session.commit()
             if reply is not None:
+                reply = places.for_place(reply, Tenant(platform, team_id), _record(first))
                 reply.lang = reply.lang or ctx.lang
                 notes: list[str] = []
                 if late:
@@ -828,6 +860,14 @@ class _Marks:
             )
             self.dispatcher._unreported = None
         self.session.commit()
+
+
+def _record(row: Notification) -> Tenant:
+    """The tenant of the partnership's record the row belongs to (a mirror names it)."""
+    record = row.payload.get("record") if row.kind == places.MIRROR_KIND else None
+    if isinstance(record, list) and len(record) == 2:
+        return Tenant(str(record[0]), str(record[1]))
+    return Tenant(row.platform, row.team_id)
 
 
 def _local(when: datetime, timezone: str) -> str:

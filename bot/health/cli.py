@@ -30,6 +30,7 @@ def cmd_health(args: argparse.Namespace, app: Services) -> int:
     from bot.kernel.tenancy import existing_partnership, find_channel
     from bot.kernel.types import Tenant
     from bot.matching import parse_weights
+
     tenant = Tenant(args.platform, args.team)
     now = app.clock.now()
     with app.session_factory() as session:

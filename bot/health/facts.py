@@ -59,9 +59,7 @@ def partner_facts(
     from bot.matching import score_companies
 
     members = parties(session, partnership) if members is None else members
-    found = score_companies(
-        session, _tenant(partnership), [p.name for p, _ in members], weights
-    )
+    found = score_companies(session, _tenant(partnership), [p.name for p, _ in members], weights)
     return rules.PartnerFacts(
         found.own_profile,
         found.partners,

@@ -12,7 +12,7 @@ from bot.kernel import formatting
 from bot.kernel.i18n import Translator
 from bot.kernel.registry import Registry
 from bot.kernel.types import Tenant, User
-from storage.models import Channel, Partnership, Party, Team
+from storage.models import Channel, Partnership, Party, Place, Team
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,16 @@ class Ctx:
     # People who joined a company in this unit of work because the platform says their
     # workspace belongs to it (Slack Connect): the audit trail records it.
     joined: list[tuple[str, Party]] = field(default_factory=list)
+    # Set when the command comes from a place of another workspace or platform than
+    # the partnership's record (`tenant`): `origin` is that place's tenant, `user` and
+    # mentions are qualified (bot/kernel/places.py). Otherwise `origin` is `tenant`.
+    place: Place | None = None
+    origin_tenant: Tenant | None = None
+
+    @property
+    def origin(self) -> Tenant:
+        """The workspace or guild the command came from."""
+        return self.origin_tenant or self.tenant
 
     @property
     def shared_channel_id(self) -> str:
@@ -53,7 +63,12 @@ class Ctx:
 
     @property
     def target_channel(self) -> str | None:
-        """`Reply.target_channel` for posts to all partners, None when it is here."""
+        """`Reply.target_channel` for posts to all partners, None when it is here.
+
+        A place of another workspace posts here: the mirror takes it to the others.
+        """
+        if self.place is not None:
+            return None
         shared = self.shared_channel_id
         return None if shared == self.channel.channel_id else shared
 
@@ -65,3 +80,36 @@ class Ctx:
 
     def format_date(self, when: datetime) -> str:
         return formatting.day(self.local(when).date(), self.lang)
+
+
+def drawing_context(
+    session: Session,
+    registry: Registry,
+    partnership: Partnership,
+    channel: Channel,
+    *,
+    lang: str,
+    timezone: str,
+    now: datetime,
+) -> Ctx:
+    """A context to draw a post of `partnership` for one of its places, outside any command.
+
+    The mirror uses it: the same card functions the commands use, in the place's
+    language and zone. Nothing is written through it.
+    """
+    tz = ZoneInfo(timezone)
+    tenant = Tenant(partnership.platform, partnership.team_id)
+    return Ctx(
+        session=session,
+        tenant=tenant,
+        user=User("accord", "Accord"),
+        team=Team(platform=tenant.platform, team_id=tenant.team_id, created_at=now),
+        channel=channel,
+        partnership=partnership,
+        now=now,
+        lang=lang,
+        t=Translator(lang, today=now.astimezone(tz).date()),
+        tz=tz,
+        registry=registry,
+        limits=Limits(),
+    )

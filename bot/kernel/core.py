@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from sqlmodel import Session, select
 
-from bot.kernel import i18n
+from bot.kernel import i18n, places
 from bot.kernel import metrics as m
 from bot.kernel.clock import Clock
 from bot.kernel.context import Ctx, Limits
@@ -102,7 +102,10 @@ class Core:
             # `/accord help` is the general help, answered by /accord itself.
             if command.text.strip().lower() in HELP_WORDS and spec.name != "accord":
                 return command_help(ctx, spec)
-            parsed = parse_options(command.text, spec.all_options())
+            text = command.text
+            if ctx.place is not None:  # the record's view of the people mentioned
+                text = places.qualify_text(text, ctx.origin)
+            parsed = parse_options(text, spec.all_options())
             ctx.text = parsed.text
             ctx.options = {spec.option_aliases.get(k, k): v for k, v in parsed.options.items()}
             return spec.handler(ctx)
@@ -199,6 +202,9 @@ class Core:
             for reply in replies:
                 reply.mentions = {**self._mentions(ctx, reply), **reply.mentions}
                 reply.lang = reply.lang or ctx.lang
+            # Posts for all partners reach the other places through the outbox.
+            places.mirror(ctx, replies)
+            replies = [places.for_place(r, ctx.origin, ctx.tenant) for r in replies]
             if receipt_id is not None:
                 session.execute(
                     _RECEIPT_REPLIES,
@@ -277,6 +283,10 @@ class Core:
     ) -> Ctx:
         scope = load_scope(session, tenant, channel_id, user, now)
         team, channel, partnership = scope.team, scope.channel, scope.partnership
+        origin = tenant
+        if scope.place is not None:  # a place of another workspace: the record's view
+            assert scope.tenant is not None and scope.user is not None
+            tenant, user = scope.tenant, scope.user
         lang = (
             i18n.normalize_locale(channel.locale)
             or i18n.normalize_locale(locale)
@@ -299,6 +309,8 @@ class Core:
             registry=self.registry,
             limits=self.config.limits,
             joined=scope.joined,
+            place=scope.place,
+            origin_tenant=origin,
         )
 
     @staticmethod
@@ -312,7 +324,10 @@ class Core:
     def _fill(ctx: Ctx, command: Command) -> None:
         ctx.source_link = command.source_link
         ctx.mentioned = command.mentioned
-        for user in command.mentioned:
+        if ctx.place is not None:
+            # People mentioned in a place are people of that place, so of its company.
+            ctx.mentioned = tuple(places.qualify_user(u, ctx.origin) for u in command.mentioned)
+        for user in ctx.mentioned:
             if user.name:
                 remember_member(
                     ctx.session, ctx.tenant, ctx.partnership, user, ctx.now, joined=ctx.joined

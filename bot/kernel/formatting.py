@@ -89,9 +89,7 @@ def currency(value: Numeric, code: str, lang: str | None) -> str:
     """20000 EUR -> '€20,000' / '20 000 €'; cents only when there are some."""
     whole = _rounded(value, 2) == int(_rounded(value, 2))
     pattern = _pattern(lang, "currency", 2, whole)
-    return format_currency(
-        value, code, format=pattern, locale=_locale(lang), currency_digits=False
-    )
+    return format_currency(value, code, format=pattern, locale=_locale(lang), currency_digits=False)
 
 
 def amount(value: Numeric, unit: str, lang: str | None) -> str:

@@ -93,10 +93,7 @@ def forms(message: Message) -> list[str]:
 
 def placeholders(message: Message) -> set[str]:
     return {
-        name
-        for template in forms(message)
-        for _, name, _, _ in Formatter().parse(template)
-        if name
+        name for template in forms(message) for _, name, _, _ in Formatter().parse(template) if name
     }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.kernel.parsing import OptionKind
 
@@ -62,6 +62,9 @@ DigestAttachment = Callable[
 # Adds a part to a partnership's overview on the home surface (Slack's App Home):
 # (session, partnership, render context) -> texts, shown first.
 HomeSection = Callable[["Session", "Partnership", "RenderContext"], "list[str]"]
+# Draws a post again for another place of the partnership, in its language and zone:
+# (a context for drawing, `Reply.mirror`) -> the post, None when it no longer applies.
+MirrorRenderer = Callable[["Ctx", "dict[str, Any]"], "Reply | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +112,7 @@ class Registry:
     commands: dict[str, CommandSpec] = field(default_factory=dict)
     actions: dict[str, ActionHandler] = field(default_factory=dict)
     renderers: dict[str, NotificationRenderer] = field(default_factory=dict)
+    mirror_renderers: dict[str, MirrorRenderer] = field(default_factory=dict)
     # Parts other capabilities add to the weekly digest (decisions, milestones...).
     digest_sections: list[DigestSection] = field(default_factory=list)
     # Parts shown first in the digest, before the metrics (the partnership's health).
@@ -158,6 +162,11 @@ class Registry:
         if kind in self.renderers:
             raise ValueError(f"notification kind {kind} registered twice")
         self.renderers[kind] = renderer
+
+    def add_mirror_renderer(self, kind: str, renderer: MirrorRenderer) -> None:
+        if kind in self.mirror_renderers:
+            raise ValueError(f"mirror kind {kind} registered twice")
+        self.mirror_renderers[kind] = renderer
 
     def command(self, name: str) -> CommandSpec | None:
         return self.commands.get(name.lstrip("/").lower())

@@ -9,12 +9,13 @@ from datetime import datetime
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
+from bot.kernel.places import place_at, qualify_user
 from bot.kernel.types import Tenant, User
-from storage.models import Channel, Member, Partnership, Party, PartyMember, Team
+from storage.models import Channel, Member, Partnership, Party, PartyMember, Place, Team
 from storage.upsert import get_or_create
 
 _SCOPE = (
-    select(Team, Channel, Member)
+    select(Team, Channel, Member, Place)
     .join(
         Channel,
         (Channel.platform == Team.platform) & (Channel.team_id == Team.team_id),  # type: ignore[arg-type]
@@ -24,6 +25,12 @@ _SCOPE = (
         (Member.platform == Team.platform)  # type: ignore[arg-type]
         & (Member.team_id == Team.team_id)
         & (Member.user_id == bindparam("user_id")),
+    )
+    .outerjoin(
+        Place,
+        (Place.platform == Team.platform)  # type: ignore[arg-type]
+        & (Place.team_id == Team.team_id)
+        & (Place.channel_id == Channel.channel_id),
     )
     .where(
         Team.platform == bindparam("platform"),
@@ -59,8 +66,14 @@ class Scope:
     team: Team
     channel: Channel
     partnership: Partnership
-    # (user id, company) joined because their workspace is bound to it (Slack Connect).
+    # (user id, company) joined because their workspace is bound to it (Slack Connect,
+    # or a place of another workspace bound to a company).
     joined: list[tuple[str, Party]] = field(default_factory=list)
+    # A place of another tenant than the partnership's: then `tenant` and `user` are
+    # the record's view (bot/kernel/places.py).
+    place: Place | None = None
+    tenant: Tenant | None = None
+    user: User | None = None
 
 
 def load_scope(
@@ -81,9 +94,11 @@ def load_scope(
     if found is None:
         team = ensure_team(session, tenant, now)
         channel = ensure_channel(session, tenant, channel_id, now)
-        member = None
+        member, place = None, None
     else:
-        team, channel, member = found
+        team, channel, member, place = found
+    if place is not None:
+        return _place_scope(session, tenant, team, channel, place, user, now)
     home = channel.shared_channel_id or channel.channel_id
     partnership = session.execute(_PARTNERSHIP, {**params, "channel_id": home}).scalar()
     if partnership is None:
@@ -94,6 +109,25 @@ def load_scope(
     elif user.home_team_id and (party := _join_home_party(session, tenant, partnership, user)):
         joined.append((user.id, party))
     return Scope(team, channel, partnership, joined)
+
+
+def _place_scope(
+    session: Session,
+    origin: Tenant,
+    team: Team,
+    channel: Channel,
+    place: Place,
+    user: User,
+    now: datetime,
+) -> Scope:
+    """A command from a place of another workspace: the record's tenant and people."""
+    partnership = session.get(Partnership, place.partnership_id)
+    assert partnership is not None  # a place is deleted before its partnership
+    record = Tenant(partnership.platform, partnership.team_id)
+    qualified = qualify_user(user, origin)
+    joined: list[tuple[str, Party]] = []
+    remember_member(session, record, partnership, qualified, now, joined=joined)
+    return Scope(team, channel, partnership, joined, place=place, tenant=record, user=qualified)
 
 
 def _member_changed(member: Member, user: User) -> bool:
@@ -140,6 +174,10 @@ def find_channel(session: Session, tenant: Tenant, channel_id: str) -> Channel |
 def existing_partnership(session: Session, tenant: Tenant, channel_id: str) -> Partnership | None:
     """The channel's partnership if there is one; creates nothing (read-only paths)."""
     channel = find_channel(session, tenant, channel_id)
+    if channel is not None and channel.shared_channel_id is None:
+        place = place_at(session, tenant, channel_id)
+        if place is not None:
+            return session.get(Partnership, place.partnership_id)
     home = (channel.shared_channel_id if channel else None) or channel_id
     return session.execute(
         _PARTNERSHIP,

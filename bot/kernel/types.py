@@ -17,7 +17,9 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 # Mentions travel through the core as `<@user_id>` whatever the platform.
-MENTION_RE = re.compile(r"<@([A-Za-z0-9_.\-]+)>")
+# A person of another place of the partnership is `<@platform~team~user>` (see
+# bot/kernel/places.py); each place shows them as a real mention only at home.
+MENTION_RE = re.compile(r"<@([A-Za-z0-9_.~\-]+)>")
 # Channels likewise travel as `<#channel_id>`.
 CHANNEL_RE = re.compile(r"<#([A-Za-z0-9_.\-]+)>")
 
@@ -155,6 +157,10 @@ class Reply:
     # Files of the first answer that the kept copy does not hold (`stored_json`):
     # set on a reply read back for a retried delivery.
     withheld_files: list[str] = field(default_factory=list)
+    # How to draw this post again in another place's language and zone: a mirror
+    # renderer's kind and its arguments (`Registry.mirror_renderers`). Without it the
+    # other places get this very reply.
+    mirror: dict[str, Any] | None = None
 
     def plain_text(self) -> str:
         """The whole reply as text, mentions rendered as `@Name (Company)`."""
@@ -221,6 +227,7 @@ class Reply:
             is_error=data["is_error"],
             lang=data.get("lang"),
             withheld_files=withheld,
+            mirror=data.get("mirror"),
         )
 
     def stored_json(self) -> str:

@@ -107,7 +107,6 @@ def cmd_import_kpi(args: argparse.Namespace, app: Services) -> int:
     return 0
 
 
-
 def _unknown_channel(
     session: Session, tenant: Tenant, channel_id: str, t: Translator
 ) -> str | None:

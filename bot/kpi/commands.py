@@ -112,8 +112,6 @@ def ingest_counts(session: Session, token: str, payload: object, now: datetime) 
     return {"stored": stored.stored, "duplicates": stored.duplicates}
 
 
-
-
 def suggest_metrics(
     session: Session, tenant: Tenant, partnership: Partnership, current: str
 ) -> list[tuple[str, str | int]]:

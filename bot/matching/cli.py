@@ -78,9 +78,7 @@ def _read(path: Path, t: Translator) -> Parsed | None:
         return None
 
 
-def _write(
-    args: argparse.Namespace, app: Services, work: Callable[[Session, datetime], T]
-) -> T:
+def _write(args: argparse.Namespace, app: Services, work: Callable[[Session, datetime], T]) -> T:
     """Run `work` in one transaction on the tenant of `args`, its team row ensured."""
     from bot.kernel.tenancy import ensure_team
     from storage.db import transaction

@@ -317,7 +317,11 @@ def preview(ctx: Ctx) -> list[Reply]:
     rows = milestones(ctx.session, ctx.tenant, ctx.partnership)
     open_ones = [m for m in rows if m.status == TODO]
     pings = reminders.upcoming(
-        ctx.session, ctx.partnership, open_ones, ctx.now, fallback_tz=ctx.tz.key,
+        ctx.session,
+        ctx.partnership,
+        open_ones,
+        ctx.now,
+        fallback_tz=ctx.tz.key,
         limit=ctx.limits.search_size,
     )
     items = []

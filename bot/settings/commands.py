@@ -111,7 +111,6 @@ def help_reply(ctx: Ctx, topic: str) -> list[Reply]:
     ]
 
 
-
 def status(ctx: Ctx) -> list[Reply]:
     t = ctx.t
     items = companies.roster_items(ctx)

@@ -28,7 +28,9 @@ from bot.kernel.permissions import Permission, require
 from bot.kernel.registry import Registry
 from bot.kernel.tenancy import find_channel
 from bot.kernel.types import Reply, Visibility
-from storage.models import Channel, LinkCode, Partnership
+from bot.settings import places
+from bot.settings.companies import find_company
+from storage.models import Channel, LinkCode, Partnership, Party
 
 CODE_TTL = timedelta(minutes=15)
 # Used and expired codes are deleted this long after their expiry.
@@ -42,6 +44,7 @@ _CHANNEL_RE = re.compile(r"^<#([A-Za-z0-9_.\-]+)(?:\|[^>]*)?>$|^#?([A-Za-z0-9_.\
 def register(registry: Registry) -> None:
     registry.add_accord_subcommand(("link", "lier", "relier"), link)
     registry.add_accord_subcommand(("unlink", "delier", "detacher"), unlink)
+    registry.add_accord_subcommand(("places", "lieux"), places.list_places)
     registry.before_dispatch.append(forget_old_codes)
 
 
@@ -75,13 +78,18 @@ def forget_old_codes(session: Session, now: datetime) -> None:
 
 def link(ctx: Ctx, arg: str) -> list[Reply]:
     """`/accord link` gives a code here; `/accord link <code>` uses one given elsewhere."""
+    arg = arg.strip()
+    if arg and normalize(arg) is None and (company := find_company(ctx, arg)) is not None:
+        # A code for a place that will speak for this company: its representative's call.
+        require(ctx, Permission.MANAGE_LINKS, company=company)
+        return issue(ctx, company)
     require(ctx, Permission.MANAGE_LINKS)
-    if not arg.strip():
+    if not arg:
         return issue(ctx)
-    return complete(ctx, arg.strip())
+    return complete(ctx, arg)
 
 
-def issue(ctx: Ctx) -> list[Reply]:
+def issue(ctx: Ctx, company: Party | None = None) -> list[Reply]:
     code = new_code()
     ctx.session.add(
         LinkCode(
@@ -93,6 +101,7 @@ def issue(ctx: Ctx) -> list[Reply]:
             created_by=ctx.user.id,
             created_at=ctx.now,
             expires_at=ctx.now + CODE_TTL,
+            party_id=company.id if company is not None else None,
         )
     )
     ctx.session.flush()
@@ -105,6 +114,11 @@ def issue(ctx: Ctx) -> list[Reply]:
                 code=code,
                 minutes=minutes,
                 channel=f"<#{ctx.channel.channel_id}>",
+            )
+            + (
+                "\n" + ctx.t("accord.places.code_for_company", company=company.name)
+                if company is not None
+                else ""
             ),
             footer=ctx.t("accord.links.code_footer"),
             visibility=Visibility.EPHEMERAL,
@@ -129,12 +143,17 @@ def complete(ctx: Ctx, typed: str) -> list[Reply]:
         raise UserError(
             "accord.links.errors.expired_code", minutes=int(CODE_TTL.total_seconds() // 60)
         )
-    if (row.platform, row.team_id) != (ctx.tenant.platform, ctx.tenant.team_id):
-        # Links across workspaces and platforms come later (the code is ready for them).
-        raise UserError("accord.links.errors.other_workspace")
     joined = ctx.session.get(Partnership, row.partnership_id)
-    if joined is None or (joined.platform, joined.team_id) != (row.platform, row.team_id):
+    if joined is None:
         raise UserError("accord.links.errors.unknown_code")
+    if (joined.platform, joined.team_id) != (ctx.origin.platform, ctx.origin.team_id):
+        # Another workspace or platform: this channel becomes one of its places.
+        if not _claim(ctx, row):
+            raise UserError("accord.links.errors.used_code")
+        return places.join(ctx, row, joined)
+    if row.party_id is not None:
+        # A code binding a company to a place of another workspace: not for a side channel.
+        raise UserError("accord.places.errors.same_workspace")
     here = ctx.channel
     # Two codes used at once for this channel: the second waits, then sees the first link.
     ctx.session.refresh(here, with_for_update=True)
@@ -147,18 +166,7 @@ def complete(ctx: Ctx, typed: str) -> list[Reply]:
     if linked_channels(ctx.session, ctx.partnership):
         # One hop only: channels linked to this one would silently follow it.
         raise UserError("accord.links.errors.has_linked_channels")
-    claimed = ctx.session.execute(
-        update(LinkCode)
-        .where(col(LinkCode.id) == row.id, col(LinkCode.used_at).is_(None))
-        .values(
-            used_at=ctx.now,
-            used_by=ctx.user.id,
-            used_platform=ctx.tenant.platform,
-            used_team_id=ctx.tenant.team_id,
-            used_channel_id=here.channel_id,
-        )
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if not _claim(ctx, row):
         raise UserError("accord.links.errors.used_code")
     here.shared_channel_id = joined.channel_id
     ctx.session.add(here)
@@ -189,6 +197,22 @@ def complete(ctx: Ctx, typed: str) -> list[Reply]:
     return replies
 
 
+def _claim(ctx: Ctx, row: LinkCode) -> bool:
+    """Use the code, once: False when another request used it first."""
+    claimed = ctx.session.execute(
+        update(LinkCode)
+        .where(col(LinkCode.id) == row.id, col(LinkCode.used_at).is_(None))
+        .values(
+            used_at=ctx.now,
+            used_by=ctx.user.id,
+            used_platform=ctx.origin.platform,
+            used_team_id=ctx.origin.team_id,
+            used_channel_id=ctx.channel.channel_id,
+        )
+    )
+    return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+
+
 # -- /accord unlink ------------------------------------------------------------------------
 
 
@@ -196,6 +220,9 @@ def unlink(ctx: Ctx, arg: str) -> list[Reply]:
     """`/accord unlink` in a linked channel, or `/accord unlink #channel` from the partnership."""
     require(ctx, Permission.MANAGE_LINKS)
     arg = arg.strip()
+    left = places.unlink_place(ctx, arg)
+    if left is not None:
+        return left
     shared = ctx.partnership.channel_id
     if arg:
         match = _CHANNEL_RE.match(arg)

@@ -22,6 +22,7 @@ from storage.models.kpi import (
 from storage.models.links import LinkCode
 from storage.models.matching import PartnerContact, PartnerProfile
 from storage.models.notifications import Notification
+from storage.models.places import Place
 from storage.models.planning import Milestone, MilestoneMove, ReminderPolicy
 from storage.models.tenancy import (
     Channel,
@@ -55,6 +56,7 @@ __all__ = [
     "PartnerContact",
     "PartnerProfile",
     "Partnership",
+    "Place",
     "Party",
     "PartyMember",
     "ProcessedRequest",

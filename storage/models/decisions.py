@@ -13,14 +13,14 @@ from storage.types import UTCDateTime
 class Decision(SQLModel, table=True):
     __tablename__ = "decision"
     __table_args__ = (
-        UniqueConstraint("platform", "team_id", "number", name="uq_decision_number"),
+        UniqueConstraint("partnership_id", "number", name="uq_decision_number"),
         Index("ix_decision_channel", "platform", "team_id", "partnership_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
     team_id: str = Field(max_length=64)
-    # Stable per team: what people quote ("as decided in #12").
+    # Per partnership: what people quote ("as decided in #12").
     number: int
     partnership_id: int = Field(foreign_key="partnership.id")
     channel_id: str = Field(max_length=64)  # where it was issued

@@ -29,6 +29,9 @@ class LinkCode(SQLModel, table=True):
     partnership_id: int = Field(foreign_key="partnership.id")
     code_hash: str = Field(max_length=64)
     created_by: str = Field(max_length=64)
+    # The company the joining place will speak for (its representative issued the
+    # code); None: the place's people are guests until they create their company.
+    party_id: int | None = Field(default=None, foreign_key="party.id")
     created_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     # Set once, when the code links a channel; a used code is refused.

@@ -144,4 +144,4 @@ def test_migrations_have_a_single_head() -> None:
 
     cfg = db.alembic_config(db.make_engine("sqlite:///:memory:"))
     assert cfg.get_main_option("script_location") == str(MIGRATIONS_DIR)
-    assert ScriptDirectory.from_config(cfg).get_heads() == ["0750"]
+    assert ScriptDirectory.from_config(cfg).get_heads() == ["0760"]

@@ -1,0 +1,96 @@
+"""Drawing the posts mirrored to the other places of a partnership.
+
+Two kinds of `mirror` rows reach the dispatcher (see bot/kernel/places.py):
+
+- a post a command made for all partners (`payload.reply`): drawn again natively
+  by the capability's mirror renderer when the post says how (`Reply.mirror`),
+  else shown as it was written;
+- a copy of a ping, digest or reminder planned for the partnership's own channel
+  (`payload.parent`): drawn by that row's own renderer, in this place's language
+  and zone, and moot when the original is (cancelled, done meanwhile).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from bot.kernel.context import drawing_context
+from bot.kernel.places import COPY, MIRROR_KIND
+from bot.kernel.registry import Registry, RenderContext
+from bot.kernel.types import Reply
+from storage.models import Channel, Notification, Partnership
+from storage.models.notifications import CANCELLED
+
+
+def register(registry: Registry) -> None:
+    def render(session: Session, rows: list[Notification], rc: RenderContext) -> Reply | None:
+        return draw(session, rows, rc, registry)
+
+    registry.add_renderer(MIRROR_KIND, render)
+
+
+def draw(
+    session: Session, rows: list[Notification], rc: RenderContext, registry: Registry
+) -> Reply | None:
+    first = rows[0]
+    if "reply" in first.payload:
+        return _post(session, first, rc, registry)
+    return _copy(session, rows, rc, registry)
+
+
+def _post(session: Session, row: Notification, rc: RenderContext, registry: Registry) -> Reply:
+    reply = Reply.from_json(str(row.payload["reply"]))
+    spec: dict[str, Any] = reply.mirror or {}
+    renderer = registry.mirror_renderers.get(str(spec.get("kind", COPY)))
+    partnership = session.get(Partnership, int(str(row.payload["partnership"])))
+    if renderer is None or partnership is None:
+        return reply
+    channel = session.exec(
+        select(Channel).where(
+            Channel.platform == row.platform,
+            Channel.team_id == row.team_id,
+            Channel.channel_id == row.channel_id,
+        )
+    ).first() or Channel(
+        platform=row.platform,
+        team_id=row.team_id,
+        channel_id=row.channel_id,
+        created_at=row.created_at,
+    )
+    ctx = drawing_context(
+        session,
+        registry,
+        partnership,
+        channel,
+        lang=rc.lang,
+        timezone=rc.timezone,
+        now=rc.now,  # type: ignore[arg-type]
+    )
+    drawn = renderer(ctx, spec)
+    if drawn is None:
+        return reply
+    drawn.mentions = {**reply.mentions, **drawn.mentions}
+    drawn.lang = rc.lang
+    return drawn
+
+
+def _copy(
+    session: Session, rows: list[Notification], rc: RenderContext, registry: Registry
+) -> Reply | None:
+    ids = [int(str(r.payload["parent"])) for r in rows]
+    parents = list(
+        session.exec(
+            select(Notification)
+            .where(col(Notification.id).in_(ids), col(Notification.status) != CANCELLED)
+            .order_by(col(Notification.due_at), col(Notification.id))
+        ).all()
+    )
+    if not parents:
+        return None
+    kind = parents[0].kind
+    renderer = registry.renderers.get(kind)
+    if renderer is None or kind == MIRROR_KIND:
+        return None
+    return renderer(session, [p for p in parents if p.kind == kind], rc)
