@@ -51,7 +51,9 @@ def notifiers_for(app: App, console: Notifier | None = None) -> dict[str, Notifi
     return found
 
 
-def make_dispatcher(app: App, notifiers: Mapping[str, Notifier]) -> Dispatcher:
+def make_dispatcher(
+    app: App, notifiers: Mapping[str, Notifier], teams: frozenset[str] | None = None
+) -> Dispatcher:
     return Dispatcher(
         app.session_factory,
         app.registry,
@@ -62,6 +64,7 @@ def make_dispatcher(app: App, notifiers: Mapping[str, Notifier]) -> Dispatcher:
         lease=timedelta(seconds=app.settings.dispatch_lease_seconds),
         retry_base=timedelta(seconds=app.settings.retry_base_seconds),
         retry_max=timedelta(seconds=app.settings.retry_max_seconds),
+        teams=teams,
     )
 
 
@@ -108,7 +111,9 @@ def console_with_dispatcher(app: App, adapter: Notifier) -> None:
     from adapters.console import ConsoleAdapter
 
     assert isinstance(adapter, ConsoleAdapter)
-    scheduler = start_scheduler(app, make_dispatcher(app, notifiers_for(app, adapter)))
+    # Its own team only: another console (`--team nido`) on the same file prints its own.
+    dispatcher = make_dispatcher(app, notifiers_for(app, adapter), frozenset({adapter.team_id}))
+    scheduler = start_scheduler(app, dispatcher)
     try:
         adapter.run_interactive()
     finally:

@@ -39,6 +39,7 @@ from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.parsing import fold, in_item_range, split_first
 from bot.kernel.permissions import Permission, require
+from bot.kernel.places import every_place
 from bot.kernel.registry import CommandSpec, Registry
 from bot.kernel.types import Attachment, Reply, Visibility
 from bot.kernel.words import Words
@@ -183,6 +184,7 @@ def _status(ctx: Ctx, status: str) -> str:
 def _shared(ctx: Ctx, reply: Reply) -> list[Reply]:
     """A post for every partner, and a note to the author when it went elsewhere."""
     reply.target_channel = ctx.target_channel
+    reply.mirror = every_place()
     replies = [reply]
     if reply.target_channel:
         replies.append(

@@ -17,6 +17,7 @@ from bot.contract.terms import find_contract, load_state
 from bot.decisions import record_decision
 from bot.kernel.context import Ctx
 from bot.kernel.permissions import standing_of
+from bot.kernel.places import every_place
 from bot.kernel.types import Reply
 from storage.models import ContractConfirmation, Decision, Party
 from storage.models.contract import AWAITING, CONFIRMED, ENDED, SIGNED
@@ -80,5 +81,6 @@ def withdraw_confirmations(ctx: Ctx, company: Party, user_ids: list[str]) -> lis
             text=ctx.t("contract.roles.withdrawn_text", company=company.name, users=authors),
             footer=ctx.t("contract.roles.reopened") if reopened else None,
             target_channel=ctx.target_channel,
+            mirror=every_place(),
         )
     ]

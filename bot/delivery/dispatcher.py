@@ -170,8 +170,11 @@ class Dispatcher:
         lease: timedelta = LEASE,
         retry_base: timedelta = RETRY_BASE,
         retry_max: timedelta = RETRY_MAX,
+        teams: frozenset[str] | None = None,
     ) -> None:
         self.session_factory = session_factory
+        # Only these teams' rows (a console serves its own team; two consoles share a file).
+        self.teams = teams
         self.registry = registry
         self.clock = clock
         self.notifiers = notifiers
@@ -308,6 +311,8 @@ class Dispatcher:
                 .order_by(col(Notification.due_at), col(Notification.id))
                 .limit(self.batch_size)
             )
+            if self.teams is not None:
+                query = query.where(col(Notification.team_id).in_(self.teams))
             if self._pg:
                 query = query.with_for_update(skip_locked=True)
             found = [(i, st) for i, st in session.exec(query).all() if i is not None]

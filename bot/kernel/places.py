@@ -43,6 +43,13 @@ SEP = "~"
 MIRROR_KIND = "mirror"
 # `Reply.mirror` kind for a post that other places get as it is (no native renderer).
 COPY = "copy"
+
+
+def every_place() -> dict[str, Any]:
+    """`Reply.mirror` of a post for all partners that other places get as it is."""
+    return {"kind": COPY}
+
+
 _QUALIFIED = re.compile(r"^([a-z]+)~([^~]+)~(.+)$")
 
 _PLACE_AT = select(Place).where(

@@ -22,6 +22,7 @@ from bot.kernel.errors import UserError
 from bot.kernel.number_reader import NotANumber, read_number
 from bot.kernel.parsing import fold, split_first
 from bot.kernel.permissions import Permission, require
+from bot.kernel.places import every_place
 from bot.kernel.registry import CommandSpec, Registry
 from bot.kernel.tenancy import party_of
 from bot.kernel.types import Reply, Tenant, Visibility
@@ -258,6 +259,7 @@ def add_objective(ctx: Ctx, rest: str) -> list[Reply]:
             text=ctx.t("kpi.objective_added", name=name),
             footer=ctx.t("kpi.objective_next", name=name, schedule=digest.describe(ctx, schedule)),
             target_channel=ctx.target_channel,
+            mirror=every_place(),
         )
     ]
 
@@ -354,6 +356,7 @@ def add_metric(ctx: Ctx, rest: str) -> list[Reply]:
         ),
         footer=ctx.t("kpi.metric_next", metric=metric.name),
         target_channel=ctx.target_channel,
+        mirror=every_place(),
     )
     if match is not None:
         reply.sections.append(

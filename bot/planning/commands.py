@@ -21,6 +21,7 @@ from bot.kernel.i18n import Translator
 from bot.kernel.lists import capped
 from bot.kernel.parsing import fold, mentions, parse_item_number, parse_number, split_first
 from bot.kernel.permissions import Permission, require
+from bot.kernel.places import every_place
 from bot.kernel.registry import CommandSpec, DigestWeek, Registry, RenderContext
 from bot.kernel.types import Attachment, Button, Reply, ReplyField, Tenant, Visibility
 from bot.kernel.words import Words
@@ -495,6 +496,7 @@ def add(ctx: Ctx, rest: str) -> list[Reply]:
                 count=len(m.owners),
             ),
             target_channel=ctx.target_channel,
+            mirror=every_place(),
         )
     ]
 
@@ -520,6 +522,7 @@ def finish(ctx: Ctx, arg: str, status: str) -> list[Reply]:
         Reply(
             text=ctx.t(f"plan.{status}", number=m.number, title=m.title, user=f"<@{ctx.user.id}>"),
             target_channel=ctx.target_channel,
+            mirror=every_place(),
         )
     ]
 
@@ -537,6 +540,7 @@ def reopen(ctx: Ctx, arg: str) -> list[Reply]:
                 "plan.edges.reopened", number=m.number, title=m.title, user=f"<@{ctx.user.id}>"
             ),
             target_channel=ctx.target_channel,
+            mirror=every_place(),
         )
     ]
 
@@ -632,6 +636,7 @@ def launch(ctx: Ctx, rest: str) -> list[Reply]:
             # Allowed (a plan can follow up a launch that happened), but never silently.
             footer=ctx.t("plan.launch_in_past") if past else None,
             target_channel=ctx.target_channel,
+            mirror=every_place(),
         )
     ]
 

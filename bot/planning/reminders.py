@@ -25,6 +25,7 @@ from bot.kernel.errors import UserError
 from bot.kernel.i18n import Translator
 from bot.kernel.lists import LIST_MAX, capped
 from bot.kernel.permissions import Permission, require
+from bot.kernel.places import every_place
 from bot.kernel.registry import BATCH_INFO_KEY, Registry, RenderContext
 from bot.kernel.types import Button, ButtonStyle, Reply, Tenant, Visibility
 from bot.planning.dates import local_moment, local_today
@@ -696,6 +697,7 @@ def accord_reminders(ctx: Ctx, arg: str) -> list[Reply]:
             title=ctx.t("plan.policy.changed", count=len(open_ones)),
             sections=describe(ctx.t, new),
             target_channel=ctx.target_channel,
+            mirror=every_place(),
         )
     ]
 
