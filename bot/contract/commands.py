@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import re
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -100,7 +101,11 @@ _NEEDS: dict[str, Permission] = {
 }
 
 
+RECAP_MIRROR = "contract.recap"
+
+
 def register(registry: Registry) -> None:
+    registry.add_mirror_renderer(RECAP_MIRROR, draw_recap_for_place)
     registry.add_command(
         CommandSpec(
             name="contract",
@@ -396,7 +401,18 @@ def recap(ctx: Ctx) -> list[Reply]:
         reminders.start_confirm_pings(ctx.session, contract_row, ctx.shared_channel_id, ctx.now)
     ctx.session.add(contract_row)
     ctx.session.flush()
-    return _shared(ctx, recap_card(ctx, state))
+    replies = _shared(ctx, recap_card(ctx, state))
+    # Each place draws the recap, and its confirm buttons, in its own language.
+    replies[0].mirror = {"kind": RECAP_MIRROR}
+    return replies
+
+
+def draw_recap_for_place(ctx: Ctx, spec: dict[str, Any]) -> Reply | None:
+    """The recap as it stands when it reaches another place of the partnership."""
+    contract_row = find_contract(ctx.session, ctx.tenant, ctx.partnership, lock=False)
+    if contract_row is None:
+        return None
+    return recap_card(ctx, state_of(ctx, contract_row))
 
 
 def recap_card(ctx: Ctx, state: ContractState) -> Reply:

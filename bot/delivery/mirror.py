@@ -73,6 +73,7 @@ def _post(session: Session, row: Notification, rc: RenderContext, registry: Regi
         return reply
     drawn.mentions = {**reply.mentions, **drawn.mentions}
     drawn.lang = rc.lang
+    drawn.target_channel = None  # the row says where: this place
     return drawn
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import dateparser
 from sqlalchemy import func
@@ -89,7 +90,11 @@ PARTNER_KEYS = {"partner", "partenaire", "p"}
 CHANNEL_KEYS = {"channel", "canal", "c"}
 
 
+POINT_MIRROR = "kpi.point"
+
+
 def register(registry: Registry) -> None:
+    registry.add_mirror_renderer(POINT_MIRROR, draw_point_for_place)
     registry.add_command(
         CommandSpec(
             name="kpi",
@@ -476,24 +481,46 @@ def log_value(ctx: Ctx, rest: str) -> list[Reply]:
     figures = next(
         f for f in totals(ctx.session, ctx.partnership, ctx.now) if f.metric.id == metric.id
     )
-    return [
-        Reply(
-            text=ctx.t(
-                "kpi.logged",
-                value=_amount(value, metric.unit, ctx.lang),
-                metric=metric.name,
-                date=ctx.format_date(at),
-                partner=partner or ctx.t("kpi.unattributed"),
-                channel=channel or ctx.t("kpi.unattributed"),
-            ),
-            footer=ctx.t(
-                "kpi.logged_total",
-                total=_amount(figures.cumulative, metric.unit, ctx.lang),
-                target=_amount(metric.target, metric.unit, ctx.lang),
-                percent=formatting.percent(progress(figures.cumulative, metric.target), ctx.lang),
-            ),
-        )
-    ]
+    entry = {
+        "metric": metric.id,
+        "value": str(value),
+        "at": at.isoformat(),
+        "partner": partner,
+        "channel": channel,
+        "total": str(figures.cumulative),
+    }
+    reply = logged_card(ctx, metric, entry)
+    # Every place sees the entry, in its own language and number format.
+    reply.mirror = {"kind": POINT_MIRROR, **entry}
+    return [reply]
+
+
+def logged_card(ctx: Ctx, metric: Metric, entry: dict[str, Any]) -> Reply:
+    """ "Recorded 2,000 leads…": one figure logged, and where its metric now stands."""
+    value, total = float(str(entry["value"])), float(str(entry["total"]))
+    return Reply(
+        text=ctx.t(
+            "kpi.logged",
+            value=_amount(value, metric.unit, ctx.lang),
+            metric=metric.name,
+            date=ctx.format_date(datetime.fromisoformat(str(entry["at"]))),
+            partner=entry["partner"] or ctx.t("kpi.unattributed"),
+            channel=entry["channel"] or ctx.t("kpi.unattributed"),
+        ),
+        footer=ctx.t(
+            "kpi.logged_total",
+            total=_amount(total, metric.unit, ctx.lang),
+            target=_amount(metric.target, metric.unit, ctx.lang),
+            percent=formatting.percent(progress(total, metric.target), ctx.lang),
+        ),
+    )
+
+
+def draw_point_for_place(ctx: Ctx, spec: dict[str, Any]) -> Reply | None:
+    metric = ctx.session.get(Metric, int(spec["metric"]))
+    if metric is None or metric.partnership_id != ctx.partnership.id:
+        return None
+    return logged_card(ctx, metric, spec)
 
 
 # -- overview ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -103,7 +104,11 @@ SUBCOMMANDS = Words.from_lookup(
 )
 
 
+MILESTONE_MIRROR = "plan.milestone"
+
+
 def register(registry: Registry) -> None:
+    registry.add_mirror_renderer(MILESTONE_MIRROR, draw_for_place)
     registry.add_command(
         CommandSpec(
             name="plan",
@@ -485,20 +490,39 @@ def add(ctx: Ctx, rest: str) -> list[Reply]:
     reminders.reschedule(
         ctx.session, ctx.partnership, [m], ctx.now, fallback_tz=ctx.tz.key, fresh=True
     )
-    return [
-        Reply(
-            text=ctx.t(
-                "plan.added",
-                number=m.number,
-                title=m.title,
-                date=date_label(ctx.t, m, ctx.partnership.launch_date),
-                owners=formatting.items([f"<@{o}>" for o in m.owners], ctx.lang),
-                count=len(m.owners),
-            ),
-            target_channel=ctx.target_channel,
-            mirror=every_place(),
+    return [milestone_post(ctx, m, "added", ctx.user.id)]
+
+
+def milestone_post(ctx: Ctx, m: Milestone, event: str, user_id: str) -> Reply:
+    """A milestone added, done, cancelled or reopened: posted for all partners.
+
+    Drawn again from the milestone for each other place (`draw_for_place`).
+    """
+    if event == "added":
+        text = ctx.t(
+            "plan.added",
+            number=m.number,
+            title=m.title,
+            date=date_label(ctx.t, m, ctx.partnership.launch_date),
+            owners=formatting.items([f"<@{o}>" for o in m.owners], ctx.lang),
+            count=len(m.owners),
         )
-    ]
+    elif event == "reopened":
+        text = ctx.t("plan.edges.reopened", number=m.number, title=m.title, user=f"<@{user_id}>")
+    else:
+        text = ctx.t(f"plan.{event}", number=m.number, title=m.title, user=f"<@{user_id}>")
+    return Reply(
+        text=text,
+        target_channel=ctx.target_channel,
+        mirror={"kind": MILESTONE_MIRROR, "id": m.id, "event": event, "user": user_id},
+    )
+
+
+def draw_for_place(ctx: Ctx, spec: dict[str, Any]) -> Reply | None:
+    m = ctx.session.get(Milestone, int(spec["id"]))
+    if m is None or m.partnership_id != ctx.partnership.id:
+        return None
+    return milestone_post(ctx, m, str(spec["event"]), str(spec["user"]))
 
 
 def set_status(ctx: Ctx, m: Milestone, status: str) -> None:
@@ -518,13 +542,7 @@ def finish(ctx: Ctx, arg: str, status: str) -> list[Reply]:
             "plan.edges.reopen_first", number=m.number, status=ctx.t(f"plan.status.{m.status}")
         )
     set_status(ctx, m, status)
-    return [
-        Reply(
-            text=ctx.t(f"plan.{status}", number=m.number, title=m.title, user=f"<@{ctx.user.id}>"),
-            target_channel=ctx.target_channel,
-            mirror=every_place(),
-        )
-    ]
+    return [milestone_post(ctx, m, status, ctx.user.id)]
 
 
 def reopen(ctx: Ctx, arg: str) -> list[Reply]:
@@ -534,15 +552,7 @@ def reopen(ctx: Ctx, arg: str) -> list[Reply]:
         raise UserError("plan.edges.already_open", number=m.number)
     m.overdue_through = None  # an overdue milestone reopened is pinged again from tomorrow
     set_status(ctx, m, TODO)
-    return [
-        Reply(
-            text=ctx.t(
-                "plan.edges.reopened", number=m.number, title=m.title, user=f"<@{ctx.user.id}>"
-            ),
-            target_channel=ctx.target_channel,
-            mirror=every_place(),
-        )
-    ]
+    return [milestone_post(ctx, m, "reopened", ctx.user.id)]
 
 
 def _split_reason(rest: str) -> tuple[str, str]:

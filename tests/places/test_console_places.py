@@ -224,6 +224,46 @@ def test_a_ping_mentions_its_owner_only_in_the_owners_place(
     assert all("<@camille>" not in "\n".join(r.items) for r in at_acme)
     assert any("camille (Nido)" in "\n".join(r.items) for r in pings_acme)
     assert any("<@camille>" in "\n".join(r.items) for r in at_nido)
-    # The ping itself is drawn in each place's language (the plan change above is a copy).
-    assert all(r.lang == "en" for r in pings_acme)
+    # Each place reads the new milestone and its ping in its own language.
+    assert all(r.lang == "en" for r in at_acme)
+    assert any("added" in r.text.lower() for r in at_acme), [r.text for r in at_acme]
     assert any(r.lang == "fr" and "<@camille>" in "\n".join(r.items) for r in at_nido)
+
+
+def test_each_company_confirms_the_agreement_from_its_own_place(
+    app: App, clock: FixedClock, tmp_path: Path
+) -> None:
+    from tests.contract.helpers import TERMS
+
+    acme, nido = linked(app, tmp_path, bound=True)
+    say(acme, "/contract", *TERMS)
+    out = say(acme, "/contract recap")
+    assert "⚠️" not in out, out
+    posts = Posts()
+    dispatch(app, clock, posts)
+    # Nido's place gets the recap drawn in French, with its confirm buttons.
+    recaps = [r for t, _, r in posts.posts if t == "nido" and r.buttons]
+    assert recaps and recaps[0].lang == "fr", [r.plain_text() for _, _, r in posts.posts]
+    # Nido's button works only for Nido, wherever it is pressed: not for Alice (Acme).
+    say(acme, "/contract recap")
+    assert "⚠️" in say(acme, "!2")  # the buttons: Acme's, then Nido's
+    assert "⚠️" not in say(acme, "!1")
+    assert "⚠️" not in say(nido, "/contract confirmer")
+    assert "confirmed by all" in say(acme, "/contract").lower() or "confirmé" in say(
+        nido, "/contract"
+    )
+
+
+def test_a_kpi_entry_reaches_every_place_in_its_number_format(
+    app: App, clock: FixedClock, tmp_path: Path
+) -> None:
+    acme, nido = linked(app, tmp_path, bound=True)
+    say(acme, "/kpi objective Signups", "/kpi metric Signups leads target 20,000")
+    out = say(acme, "/kpi log leads 2,500")
+    assert "2,500" in out, out
+    posts = Posts()
+    dispatch(app, clock, posts)
+    entries = [r for t, _, r in posts.posts if t == "nido" and "2" in r.text and r.footer]
+    assert entries, [r.plain_text() for _, _, r in posts.posts]
+    # French grouping in Nido's place (a narrow no-break space), English in Acme's.
+    assert any("2\u202f500" in r.text or "2\u00a0500" in r.text for r in entries), entries

@@ -94,15 +94,21 @@ def test_wrong_malformed_and_expired_codes_are_refused(
     assert "Channel linked" in say(internal, f"/accord link {code}")
 
 
-def test_codes_of_another_workspace_and_self_links_are_refused(
+def test_self_links_are_refused_and_a_code_used_in_another_workspace_makes_a_place(
     console: ConsoleAdapter, app: App, tmp_path: Path
 ) -> None:
     code = code_from(say(console, "/accord link"))
     assert "already belongs to that partnership" in say(console, f"/accord link {code}")
-    other_team = console_in(app, tmp_path, "gamma-delta", "launch")
-    assert "another workspace" in say(other_team, f"/accord link {code}")
     with Session(app.engine) as session:
         assert session.exec(select(LinkCode)).one().used_at is None
+    other_team = console_in(app, tmp_path, "gamma-delta", "launch")
+    assert "now a place of the partnership" in say(other_team, f"/accord link {code}")
+    with Session(app.engine) as session:
+        used = session.exec(select(LinkCode)).one()
+        assert (used.used_team_id, used.used_channel_id) == ("gamma-delta", "launch")
+    # Once: the same code brings no second channel in.
+    third = console_in(app, tmp_path, "gamma-delta", "other")
+    assert "already used" in say(third, f"/accord link {code}")
 
 
 def test_unlink_undoes_it_with_notices_and_a_decision(
