@@ -17,6 +17,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from bot.decisions import announce, record_decision
+from bot.kernel import formatting
 from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.permissions import Permission, require
@@ -36,7 +37,10 @@ PLATFORM_NAMES = {"slack": "Slack", "discord": "Discord", "console": "Console"}
 
 
 def label(session: Session, ref: PlaceRef) -> str:
-    """`#launch (Acme, Slack)`: a place named so that every other place can read it."""
+    """`launch (Acme, Slack)`: a place named so that every other place can read it.
+
+    No `#`: the name is no link in the other places, and a decision would take it for a tag.
+    """
     channel = session.exec(
         select(Channel.name).where(
             Channel.platform == ref.platform,
@@ -48,7 +52,7 @@ def label(session: Session, ref: PlaceRef) -> str:
         select(Team.name).where(Team.platform == ref.platform, Team.team_id == ref.team_id)
     ).first()
     platform = PLATFORM_NAMES.get(ref.platform, ref.platform)
-    return f"#{channel or ref.channel_id} ({team or ref.team_id}, {platform})"
+    return f"{channel or ref.channel_id} ({team or ref.team_id}, {platform})"
 
 
 def join(ctx: Ctx, code: LinkCode, joined: Partnership) -> list[Reply]:
@@ -157,14 +161,14 @@ def list_places(ctx: Ctx, arg: str) -> list[Reply]:
     """`/accord places`: every place, numbered, with its company, language and zone."""
     require(ctx, Permission.READ)
     found = describe_places(ctx.session, ctx.partnership)
-    companies = {
-        p.home_team_id: p.name
-        for p in ctx.session.exec(
-            select(Party).where(
-                Party.partnership_id == ctx.partnership.id, col(Party.home_team_id).is_not(None)
-            )
-        )
-    }
+    parties = ctx.session.exec(
+        select(Party).where(Party.partnership_id == ctx.partnership.id).order_by(col(Party.id))
+    ).all()
+    companies: dict[str | None, str] = {p.home_team_id: p.name for p in parties if p.home_team_id}
+    # The partnership's own channel speaks for the companies bound to no other place.
+    at_home = [p.name for p in parties if not (p.home_team_id or "").count("~")]
+    if at_home:
+        companies[None] = formatting.items(at_home, ctx.lang)
     items = [_item(ctx, n, info, companies) for n, info in enumerate(found, start=1)]
     here = next(
         (
@@ -188,7 +192,7 @@ def _item(ctx: Ctx, number: int, info: PlaceInfo, companies: dict[str | None, st
     ref = info.ref
     company = companies.get(tenant_key(ref.tenant))
     if company is None and ref.place_id is None:
-        company = ctx.t("accord.places.record_companies")
+        company = companies.get(None) or ctx.t("accord.places.record_companies")
     return ctx.t(
         "accord.places.item",
         number=number,

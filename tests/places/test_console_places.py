@@ -152,7 +152,7 @@ def test_places_are_listed_and_unlink_stops_the_mirror(
 
     posts = Posts()
     dispatch(app, clock, posts)  # the join was announced in Acme's channel
-    assert any("#general (nido, Console)" in t for t in posts.texts("acme"))
+    assert any("general (nido, Console)" in t for t in posts.texts("acme"))
 
     say(nido, "/accord unlink")
     with Session(app.engine) as session:
