@@ -192,7 +192,9 @@ def test_a_place_that_fails_holds_up_no_other_and_is_retried(
     assert any("we go" in t for t in posts.texts("third"))
     with Session(app.engine) as session:
         waiting = session.exec(
-            select(Notification).where(Notification.team_id == "nido", Notification.kind == "mirror")
+            select(Notification).where(
+                Notification.team_id == "nido", Notification.kind == "mirror"
+            )
         ).all()
         assert waiting and all(n.status == "pending" for n in waiting)
     posts.broken.clear()
@@ -216,8 +218,12 @@ def test_a_ping_mentions_its_owner_only_in_the_owners_place(
     posts = Posts()
     clock.advance(timedelta(days=12))
     dispatch(app, clock, posts)
-    at_acme = [r for t, _, r in posts.posts if t == "acme" and "Dossier de presse" in r.plain_text()]
-    at_nido = [r for t, _, r in posts.posts if t == "nido" and "Dossier de presse" in r.plain_text()]
+    at_acme = [
+        r for t, _, r in posts.posts if t == "acme" and "Dossier de presse" in r.plain_text()
+    ]
+    at_nido = [
+        r for t, _, r in posts.posts if t == "nido" and "Dossier de presse" in r.plain_text()
+    ]
     pings_acme = [r for r in at_acme if "<@" not in r.text and r.items]
     assert at_acme and at_nido, posts.posts
     # Acme reads who owns it; only Nido's place mentions her for real.
