@@ -12,6 +12,7 @@ to the last column, must be what they were.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,10 @@ INVOCATIONS: dict[str, tuple[str, ...]] = {
         "link ABCD-EFGH-JKMN",
         "unlink",
         "unlink #launch",
+        "unlink 1",
+        "unlink 2",
+        "link Alphacorp",
+        "places",
         "party",
         "party add Alphacorp @mallory",
         "reminders",
@@ -184,7 +189,7 @@ def _files_text(directory: Path) -> str:
     return "\n".join(p.read_bytes().decode("utf-8", "replace") for p in directory.iterdir())
 
 
-@pytest.fixture(params=["another partnership", "no partnership"])
+@pytest.fixture(params=["another partnership", "no partnership", "a place of another"])
 def where(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -198,8 +203,17 @@ def world(
     assert "⚠️" not in out, out
     random = console_in(app, tmp_path, TEAM, "random")
     random.user = "mallory"
-    if where == "another partnership":
+    if where in ("another partnership", "a place of another"):
         out = say(random, *SETUP_B)
+        assert "⚠️" not in out, out
+    if where == "a place of another":
+        # Mallory's own workspace joined partnership B as a place: from there, A is as
+        # far away as from anywhere else.
+        code = re.search(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}", say(random, "/accord link"))
+        assert code is not None
+        random = console_in(app, tmp_path, "evil-corp", "deal")
+        random.user = "mallory"
+        out = say(random, f"/accord link {code.group(0)}", "/accord party add Evil2 @mallory")
         assert "⚠️" not in out, out
     a_id = _id_of(app, "launch")
     before = snapshot(app, a_id, "launch")
