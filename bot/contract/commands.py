@@ -40,7 +40,7 @@ from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.parsing import fold, in_item_range, split_first
 from bot.kernel.permissions import Permission, require
-from bot.kernel.places import every_place
+from bot.kernel.places import every_place, said
 from bot.kernel.registry import CommandSpec, Registry
 from bot.kernel.types import Attachment, Reply, Visibility
 from bot.kernel.words import Words
@@ -102,10 +102,12 @@ _NEEDS: dict[str, Permission] = {
 
 
 RECAP_MIRROR = "contract.recap"
+TERM_MIRROR = "contract.term"
 
 
 def register(registry: Registry) -> None:
     registry.add_mirror_renderer(RECAP_MIRROR, draw_recap_for_place)
+    registry.add_mirror_renderer(TERM_MIRROR, draw_term_for_place)
     registry.add_command(
         CommandSpec(
             name="contract",
@@ -219,18 +221,24 @@ def settle(ctx: Ctx, state: ContractState) -> list[Reply]:
     """Move the status as the confirmations say; announce when all parties confirmed."""
     if move_status(ctx.session, state, ctx.now) != CONFIRMED:
         return []
-    return _shared(
+    params = {
+        "parties": ", ".join(p.name for p, _ in state.parties),
+        "revision": state.contract.revision,
+    }
+    replies = _shared(
         ctx,
         Reply(
             title=ctx.t("contract.all_confirmed_title"),
-            text=ctx.t(
-                "contract.all_confirmed",
-                parties=", ".join(p.name for p, _ in state.parties),
-                revision=state.contract.revision,
-            ),
+            text=ctx.t("contract.all_confirmed", **params),
             footer=ctx.t("contract.next.confirmed"),
         ),
     )
+    replies[0].mirror = said(
+        title=("contract.all_confirmed_title", {}),
+        text=("contract.all_confirmed", params),
+        footer=("contract.next.confirmed", {}),
+    )
+    return replies
 
 
 # -- /contract ----------------------------------------------------------------------
@@ -357,20 +365,25 @@ def set_term(ctx: Ctx, rest: str) -> list[Reply]:
     ctx.session.add(contract_row)
     ctx.session.flush()
 
-    title = definition.title(ctx.t)
-    post = Reply(
-        title=ctx.t("contract.term_set_title", title=title),
-        text=text,
-        footer=ctx.t("contract.term_set_footer", user=f"<@{ctx.user.id}>", name=definition.key),
-    )
+    post = term_post(ctx, definition, text, ctx.user.id, [p.name for p in reset])
     replies = _shared(ctx, post)
+    post.mirror = {
+        "kind": TERM_MIRROR,
+        "key": definition.key,
+        "text": text,
+        "user": ctx.user.id,
+        "reset": [p.name for p in reset],
+    }
     if reset:
-        parties_text = ", ".join(p.name for p in reset)
-        post.sections.append(ctx.t("contract.reset_notice", parties=parties_text))
         excerpt = text if len(text) <= DECISION_EXCERPT else text[: DECISION_EXCERPT - 1] + "…"
         decision = record_decision(
             ctx,
-            ctx.t("contract.decision_text", title=title, text=excerpt, parties=parties_text),
+            ctx.t(
+                "contract.decision_text",
+                title=definition.title(ctx.t),
+                text=excerpt,
+                parties=", ".join(p.name for p in reset),
+            ),
             source="contract.term",
         )
         replies += announce(ctx, decision)
@@ -405,6 +418,29 @@ def recap(ctx: Ctx) -> list[Reply]:
     # Each place draws the recap, and its confirm buttons, in its own language.
     replies[0].mirror = {"kind": RECAP_MIRROR}
     return replies
+
+
+def term_post(ctx: Ctx, definition: TermDef, text: str, user_id: str, reset: list[str]) -> Reply:
+    """A term written or changed: posted for all partners, drawn again for each place."""
+    post = Reply(
+        title=ctx.t("contract.term_set_title", title=definition.title(ctx.t)),
+        text=text,
+        footer=ctx.t("contract.term_set_footer", user=f"<@{user_id}>", name=definition.key),
+    )
+    if reset:
+        post.sections.append(ctx.t("contract.reset_notice", parties=", ".join(reset)))
+    return post
+
+
+def draw_term_for_place(ctx: Ctx, spec: dict[str, Any]) -> Reply | None:
+    contract_row = find_contract(ctx.session, ctx.tenant, ctx.partnership, lock=False)
+    if contract_row is None:
+        return None
+    checklist = state_of(ctx, contract_row).checklist
+    definition = next((d for d in checklist if d.key == spec["key"]), None)
+    if definition is None:
+        return None
+    return term_post(ctx, definition, str(spec["text"]), str(spec["user"]), list(spec["reset"]))
 
 
 def draw_recap_for_place(ctx: Ctx, spec: dict[str, Any]) -> Reply | None:
@@ -515,17 +551,24 @@ def _confirm(ctx: Ctx, contract_row: Contract, party: Party) -> list[Reply]:
             )
         ]
     pending = [p.name for p, _ in state.pending]
+    said_text = {
+        "user": f"<@{ctx.user.id}>",
+        "party": party.name,
+        "revision": contract_row.revision,
+    }
+    still = {"parties": ", ".join(pending)}
     post = Reply(
         title=ctx.t("contract.confirmed_title", party=party.name),
-        text=ctx.t(
-            "contract.confirmed_text",
-            user=f"<@{ctx.user.id}>",
-            party=party.name,
-            revision=contract_row.revision,
-        ),
-        footer=ctx.t("contract.still_pending", parties=", ".join(pending)) if pending else None,
+        text=ctx.t("contract.confirmed_text", **said_text),
+        footer=ctx.t("contract.still_pending", **still) if pending else None,
     )
-    return _shared(ctx, post) + settle(ctx, state)
+    replies = _shared(ctx, post)
+    post.mirror = said(
+        title=("contract.confirmed_title", {"party": party.name}),
+        text=("contract.confirmed_text", said_text),
+        footer=("contract.still_pending", still) if pending else None,
+    )
+    return replies + settle(ctx, state)
 
 
 # -- signature, end, dates -----------------------------------------------------------------

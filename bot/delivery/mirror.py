@@ -17,7 +17,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from bot.kernel.context import drawing_context
-from bot.kernel.places import COPY, MIRROR_KIND
+from bot.kernel.i18n import Translator
+from bot.kernel.places import COPY, MIRROR_KIND, SAID
 from bot.kernel.registry import Registry, RenderContext
 from bot.kernel.types import Reply
 from storage.models import Channel, Notification, Partnership
@@ -43,6 +44,8 @@ def draw(
 def _post(session: Session, row: Notification, rc: RenderContext, registry: Registry) -> Reply:
     reply = Reply.from_json(str(row.payload["reply"]))
     spec: dict[str, Any] = reply.mirror or {}
+    if spec.get("kind") == SAID:
+        return _translated(reply, spec, rc.lang)
     renderer = registry.mirror_renderers.get(str(spec.get("kind", COPY)))
     partnership = session.get(Partnership, int(str(row.payload["partnership"])))
     if renderer is None or partnership is None:
@@ -75,6 +78,25 @@ def _post(session: Session, row: Notification, rc: RenderContext, registry: Regi
     drawn.lang = rc.lang
     drawn.target_channel = None  # the row says where: this place
     return drawn
+
+
+def _translated(reply: Reply, spec: dict[str, Any], lang: str) -> Reply:
+    """A post made of catalog messages, said again in this place's language."""
+    t = Translator(lang)
+
+    def say(part: str) -> str | None:
+        if part not in spec:
+            return None
+        key, params = spec[part]
+        return t(str(key), **dict(params))
+
+    return Reply(
+        title=say("title"),
+        text=say("text") or "",
+        footer=say("footer"),
+        mentions=reply.mentions,
+        lang=lang,
+    )
 
 
 def _copy(

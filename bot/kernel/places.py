@@ -50,6 +50,20 @@ def every_place() -> dict[str, Any]:
     return {"kind": COPY}
 
 
+# `Reply.mirror` kind of a post made only of catalog messages: each place translates it.
+SAID = "said"
+Message = tuple[str, dict[str, Any]]
+
+
+def said(
+    *, title: Message | None = None, text: Message | None = None, footer: Message | None = None
+) -> dict[str, Any]:
+    """`Reply.mirror` of a post written from catalog keys whose values need no formatting
+    (names, revisions): each place gets it in its own language."""
+    parts = {"title": title, "text": text, "footer": footer}
+    return {"kind": SAID, **{k: [v[0], v[1]] for k, v in parts.items() if v is not None}}
+
+
 _QUALIFIED = re.compile(r"^([a-z]+)~([^~]+)~(.+)$")
 
 _PLACE_AT = select(Place).where(

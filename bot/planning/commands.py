@@ -22,7 +22,6 @@ from bot.kernel.i18n import Translator
 from bot.kernel.lists import capped
 from bot.kernel.parsing import fold, mentions, parse_item_number, parse_number, split_first
 from bot.kernel.permissions import Permission, require
-from bot.kernel.places import every_place
 from bot.kernel.registry import CommandSpec, DigestWeek, Registry, RenderContext
 from bot.kernel.types import Attachment, Button, Reply, ReplyField, Tenant, Visibility
 from bot.kernel.words import Words
@@ -105,10 +104,12 @@ SUBCOMMANDS = Words.from_lookup(
 
 
 MILESTONE_MIRROR = "plan.milestone"
+LAUNCH_MIRROR = "plan.launch"
 
 
 def register(registry: Registry) -> None:
     registry.add_mirror_renderer(MILESTONE_MIRROR, draw_for_place)
+    registry.add_mirror_renderer(LAUNCH_MIRROR, draw_launch_for_place)
     registry.add_command(
         CommandSpec(
             name="plan",
@@ -640,15 +641,21 @@ def launch(ctx: Ctx, rest: str) -> list[Reply]:
     ctx.partnership.launch_date = day
     ctx.session.add(ctx.partnership)
     past = day < local_today(ctx.now, reminders.ctx_zone(ctx))
-    return [
-        Reply(
-            text=ctx.t("plan.launch_set", date=day.strftime(ctx.t("format.date"))),
-            # Allowed (a plan can follow up a launch that happened), but never silently.
-            footer=ctx.t("plan.launch_in_past") if past else None,
-            target_channel=ctx.target_channel,
-            mirror=every_place(),
-        )
-    ]
+    return [launch_post(ctx, day, past)]
+
+
+def launch_post(ctx: Ctx, day: date, past: bool) -> Reply:
+    return Reply(
+        text=ctx.t("plan.launch_set", date=day.strftime(ctx.t("format.date"))),
+        # Allowed (a plan can follow up a launch that happened), but never silently.
+        footer=ctx.t("plan.launch_in_past") if past else None,
+        target_channel=ctx.target_channel,
+        mirror={"kind": LAUNCH_MIRROR, "date": day.isoformat(), "past": past},
+    )
+
+
+def draw_launch_for_place(ctx: Ctx, spec: dict[str, Any]) -> Reply | None:
+    return launch_post(ctx, date.fromisoformat(str(spec["date"])), bool(spec["past"]))
 
 
 def move_launch(ctx: Ctx, date_text: str, reason: str) -> list[Reply]:
