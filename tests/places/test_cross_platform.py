@@ -27,7 +27,7 @@ from bot.app import App
 from bot.delivery.dispatcher import PassResult
 from bot.kernel.clock import FixedClock
 from bot.runner import make_dispatcher
-from storage.models import Decision, Notification
+from storage.models import Decision, Notification, Place
 from storage.models.notifications import FAILED, PENDING, SENT
 from tests.discord import payloads as p
 from tests.discord.conftest import BOT_TOKEN as DISCORD_TOKEN
@@ -328,3 +328,57 @@ def test_a_failing_place_delays_no_other_and_is_retried_or_reported(
             assert again is not None and again.status == SENT
         # The refused attempts, then the one that went: one copy in B.
         assert len(budget_in_b) == FAILURES[failure].get("times", 1) + 1
+
+
+# -- 5: leaving stops the copies; a channel that is no place reads nothing ---------------
+
+
+def test_unlink_stops_the_copies_and_other_channels_read_nothing(
+    app: App, fake: FakeDiscord, signing_key: SigningKey
+) -> None:
+    async def scenario() -> dict[str, Any]:
+        async with world(app, fake, signing_key) as w:
+            await three_places(w)
+            await w.say(TEAM_A, CHANNEL_A, ALICE, "decide", "SECRET budget 40k")
+            await w.dispatch()
+            with Session(app.engine) as session:
+                [secret] = session.exec(select(Decision).where(Decision.source == "decide"))
+            # What is read back is "40k": a search repeats its own words.
+            reads = ("", "search budget", f"show {secret.number}", "show 1")
+            got: dict[str, Any] = {"number": secret.number}
+            got["in_b"] = [await w.say(TEAM_B, CHANNEL_B, NINA, "decisions", r) for r in reads]
+            got["elsewhere"] = [
+                await w.say(TEAM_B, OTHER_B, NINA, "decisions", r) for r in reads
+            ] + w.slack_posts(OTHER_B)
+            got["unlinked"] = await w.say(TEAM_B, CHANNEL_B, NINA, "accord", "unlink")
+            b_before, d_before = len(w.slack_posts(CHANNEL_B)), len(w.discord_posts())
+            a_before = len(w.slack_posts(CHANNEL_A))
+            await w.say(TEAM_A, CHANNEL_A, ALICE, "decide", "AFTER the unlink")
+            got["pass"] = await w.dispatch()
+            got["b_after"] = w.slack_posts(CHANNEL_B)[b_before:]
+            got["d_after"] = w.discord_posts()[d_before:]
+            got["a_after"] = w.slack_posts(CHANNEL_A)[a_before:]
+            got["b_reads"] = [await w.say(TEAM_B, CHANNEL_B, NINA, "decisions", r) for r in reads]
+            return got
+
+    got = asyncio.run(scenario())
+    # In the place itself, the record reads (in French).
+    assert all("40k" in answer for answer in got["in_b"][:3])
+    # Another channel of workspace B: nothing of the partnership, whatever is asked.
+    assert not any("40k" in x for x in got["elsewhere"])
+    assert "⚠️" not in got["unlinked"]
+    # The leaving is announced in the other places; after it, B gets no copy.
+    left = [x for x in got["a_after"] if "#C0NIDO" in x]
+    assert left, got["a_after"]
+    assert not any("AFTER the unlink" in x for x in got["b_after"])
+    assert len([x for x in got["d_after"] if "AFTER the unlink" in x]) == 1
+    assert got["pass"].failed == 0
+    with Session(app.engine) as session:
+        assert not session.exec(select(Place).where(Place.channel_id == CHANNEL_B)).all()
+        assert not session.exec(
+            select(Notification).where(
+                Notification.channel_id == CHANNEL_B, Notification.status != SENT
+            )
+        ).all()
+    # And the channel, no longer a place, reads the record no more.
+    assert not any("40k" in answer or "AFTER" in answer for answer in got["b_reads"])
