@@ -27,8 +27,16 @@ from bot.app import App
 from bot.delivery.dispatcher import PassResult
 from bot.kernel.clock import FixedClock
 from bot.runner import make_dispatcher
-from storage.models import Decision, Notification, Place
+from storage.models import (
+    Contract,
+    ContractConfirmation,
+    Decision,
+    Notification,
+    Party,
+    Place,
+)
 from storage.models.notifications import FAILED, PENDING, SENT
+from tests.contract.helpers import TERMS
 from tests.discord import payloads as p
 from tests.discord.conftest import BOT_TOKEN as DISCORD_TOKEN
 from tests.discord.conftest import Endpoint, sign
@@ -382,3 +390,71 @@ def test_unlink_stops_the_copies_and_other_channels_read_nothing(
         ).all()
     # And the channel, no longer a place, reads the record no more.
     assert not any("40k" in answer or "AFTER" in answer for answer in got["b_reads"])
+
+
+# -- 6: the agreement: each company confirms from its own place, and only for itself --------
+
+
+def recap_buttons(posts: list[str]) -> dict[str, dict[str, Any]]:
+    """The confirm buttons of the last recap posted, by their text."""
+    for post in reversed(posts):
+        body = json.loads(post)
+        for block in body.get("blocks", []):
+            if block["type"] == "actions":
+                return {
+                    e["text"]["text"]: {"action_id": e["action_id"], "value": e["value"]}
+                    for e in block["elements"]
+                }
+    raise AssertionError("no recap with buttons")
+
+
+def test_each_company_confirms_from_its_own_place_and_only_for_itself(
+    app: App, fake: FakeDiscord, signing_key: SigningKey
+) -> None:
+    async def scenario() -> dict[str, Any]:
+        async with world(app, fake, signing_key) as w:
+            await three_places(w)
+            for line in TERMS:
+                written = await w.say(
+                    TEAM_A, CHANNEL_A, ALICE, "contract", line[1:].partition(" ")[2]
+                )
+                assert "⚠️" not in written, written
+            got: dict[str, Any] = {}
+            got["recap_a"] = await w.say(TEAM_A, CHANNEL_A, ALICE, "contract", "recap")
+            # Nido's representative reads the recap in B, in French, and presses Acme's button.
+            got["recap_b"] = await w.say(TEAM_B, CHANNEL_B, NINA, "contract", "recap")
+            buttons = recap_buttons(w.slack_posts(CHANNEL_B))
+            got["buttons"] = list(buttons)
+            acme = next(b for text, b in buttons.items() if "(Acme)" in text)
+            nido = next(b for text, b in buttons.items() if "(Nido)" in text)
+            got["nina_for_acme"] = await w.press(TEAM_B, CHANNEL_B, NINA, acme)
+            # Dora is of Acme, but no representative: she cannot confirm, typed or pressed.
+            got["dora_typed"] = json.dumps(await w.play("contract", "confirm"), ensure_ascii=False)
+            got["nina_for_nido"] = await w.press(TEAM_B, CHANNEL_B, NINA, nido)
+            got["alice_typed"] = await w.say(TEAM_A, CHANNEL_A, ALICE, "contract", "confirm")
+            got["again"] = await w.say(TEAM_B, CHANNEL_B, NINA, "contract", "confirm")
+            await w.dispatch()
+            got["a"] = w.slack_posts(CHANNEL_A)
+            got["b"] = w.slack_posts(CHANNEL_B)
+            return got
+
+    got = asyncio.run(scenario())
+    assert "⚠️" not in got["recap_a"] + got["recap_b"]
+    assert sorted(got["buttons"]) == [
+        "Nous avons compris la même chose (Acme)",
+        "Nous avons compris la même chose (Nido)",
+    ]
+    assert "ne pouvez confirmer que pour Nido, pas pour Acme" in got["nina_for_acme"]
+    assert "⚠️" in got["dora_typed"]
+    assert "⚠️" not in got["nina_for_nido"], got["nina_for_nido"]
+    assert "⚠️" not in got["alice_typed"], got["alice_typed"]
+    assert "Nido" in got["again"] and "⚠️" not in got["again"]  # already confirmed, said so
+    assert any("Nido a confirmé l’accord" in x for x in got["b"])
+    assert any("Acme confirmed the agreement" in x for x in got["a"])
+    with Session(app.engine) as session:
+        contract = session.exec(select(Contract)).one()
+        confirmed = session.exec(select(ContractConfirmation)).all()
+        by = {(c.party_id, c.user_id) for c in confirmed}
+        parties = {p.name: p.id for p in session.exec(select(Party))}
+    assert by == {(parties["Acme"], ALICE), (parties["Nido"], f"slack~{TEAM_B}~{NINA}")}
+    assert contract.status == "confirmed"
