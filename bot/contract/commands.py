@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import re
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -39,6 +40,7 @@ from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.parsing import fold, in_item_range, split_first
 from bot.kernel.permissions import Permission, require
+from bot.kernel.places import COPY
 from bot.kernel.registry import CommandSpec, Registry
 from bot.kernel.types import Attachment, Reply, Visibility
 from bot.kernel.words import Words
@@ -49,6 +51,8 @@ from storage.upsert import get_or_create
 TERM_MAX_CHARS = 1500
 # What a term's text may show of itself in the decision that logs its change.
 DECISION_EXCERPT = 600
+# `Reply.mirror` kind of the recap: drawn again for each other place of the partnership.
+RECAP_MIRROR = "contract.recap"
 LABEL_MAX_CHARS = 200
 _LINK_RE = re.compile(r"^<?(https?://\S+?)(?:\|[^>]*)?>?$")
 
@@ -110,6 +114,7 @@ def register(registry: Registry) -> None:
         )
     )
     registry.add_action(reminders.CONFIRM_ACTION, confirm_button)
+    registry.add_mirror_renderer(RECAP_MIRROR, draw_recap_for_place)
     registry.representation_lost.append(contract_roles.withdraw_confirmations)
     reminders.register(registry)
 
@@ -181,8 +186,13 @@ def _status(ctx: Ctx, status: str) -> str:
 
 
 def _shared(ctx: Ctx, reply: Reply) -> list[Reply]:
-    """A post for every partner, and a note to the author when it went elsewhere."""
+    """A post for every partner, and a note to the author when it went elsewhere.
+
+    Every place of the partnership gets it: the recap drawn again in the place's
+    language (`draw_recap_for_place`), the other posts as they were written.
+    """
     reply.target_channel = ctx.target_channel
+    reply.mirror = reply.mirror or {"kind": COPY}
     replies = [reply]
     if reply.target_channel:
         replies.append(
@@ -394,7 +404,17 @@ def recap(ctx: Ctx) -> list[Reply]:
         reminders.start_confirm_pings(ctx.session, contract_row, ctx.shared_channel_id, ctx.now)
     ctx.session.add(contract_row)
     ctx.session.flush()
-    return _shared(ctx, recap_card(ctx, state))
+    card = recap_card(ctx, state)
+    card.mirror = {"kind": RECAP_MIRROR, "id": contract_row.id}
+    return _shared(ctx, card)
+
+
+def draw_recap_for_place(ctx: Ctx, spec: dict[str, Any]) -> Reply | None:
+    """The recap again, for another place of the partnership (the mirror): as it stands."""
+    contract_row = ctx.session.get(Contract, int(spec["id"]))
+    if contract_row is None or contract_row.partnership_id != ctx.partnership.id:
+        return None
+    return recap_card(ctx, state_of(ctx, contract_row))
 
 
 def recap_card(ctx: Ctx, state: ContractState) -> Reply:
