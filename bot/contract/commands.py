@@ -51,6 +51,8 @@ from storage.upsert import get_or_create
 TERM_MAX_CHARS = 1500
 # What a term's text may show of itself in the decision that logs its change.
 DECISION_EXCERPT = 600
+# `Reply.mirror` kind of the recap: drawn again for each other place of the partnership.
+RECAP_MIRROR = "contract.recap"
 LABEL_MAX_CHARS = 200
 _LINK_RE = re.compile(r"^<?(https?://\S+?)(?:\|[^>]*)?>?$")
 
@@ -101,7 +103,6 @@ _NEEDS: dict[str, Permission] = {
 }
 
 
-RECAP_MIRROR = "contract.recap"
 TERM_MIRROR = "contract.term"
 
 
@@ -189,9 +190,13 @@ def _status(ctx: Ctx, status: str) -> str:
 
 
 def _shared(ctx: Ctx, reply: Reply) -> list[Reply]:
-    """A post for every partner, and a note to the author when it went elsewhere."""
+    """A post for every partner, and a note to the author when it went elsewhere.
+
+    Every place of the partnership gets it: the recap drawn again in the place's
+    language (`draw_recap_for_place`), the other posts as they were written.
+    """
     reply.target_channel = ctx.target_channel
-    reply.mirror = every_place()
+    reply.mirror = reply.mirror or every_place()
     replies = [reply]
     if reply.target_channel:
         replies.append(

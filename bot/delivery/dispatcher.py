@@ -88,7 +88,7 @@ from bot.kernel.clock import Clock
 from bot.kernel.delivery_errors import PermanentDeliveryError, PlatformUnavailable, RetryLater
 from bot.kernel.registry import BATCH_INFO_KEY, Registry, RenderContext
 from bot.kernel.types import Notifier, Tenant
-from storage.models import Channel, Notification, ProcessedRequest, Team
+from storage.models import Channel, Notification, Partnership, ProcessedRequest, Team
 from storage.models.notifications import CANCELLED, CLAIMED, FAILED, PENDING, SENT
 
 log = logging.getLogger(__name__)
@@ -699,23 +699,28 @@ class Dispatcher:
         if not failed:
             return None, []
         by_channel: dict[str, list[str]] = defaultdict(list)
-        for _, channel_id, reason in failed:
-            by_channel[channel_id].append(reason)
+        for _, failed_in, reason in failed:
+            by_channel[failed_in].append(reason)
         t = i18n.Translator(lang)
         lines = [
             t(
                 "dispatch.undelivered",
                 count=len(reasons),
-                channel=f"<#{channel_id}>",
+                channel=failed_in,
                 reason=", ".join(sorted(set(reasons))),
             )
-            for channel_id, reasons in sorted(by_channel.items())
+            for failed_in, reasons in sorted(by_channel.items())
         ]
         return "\n".join(lines), [row_id for row_id, _, _ in failed]
 
     def _load_unreported(
         self, session: Session
     ) -> dict[tuple[str, str, str], list[tuple[int, str, str]]]:
+        """Failed rows not yet told, by the place that hears of them, with where they failed.
+
+        A copy that failed in another place of a partnership is told in the
+        partnership's own channel: the failing place may never read anything again.
+        """
         rows = session.execute(
             select(  # type: ignore[call-overload]
                 col(Notification.id),
@@ -723,6 +728,8 @@ class Dispatcher:
                 col(Notification.team_id),
                 col(Notification.channel_id),
                 col(Notification.failure_reason),
+                col(Notification.kind),
+                col(Notification.payload),
                 col(Channel.shared_channel_id),
             )
             .outerjoin(
@@ -738,12 +745,29 @@ class Dispatcher:
             )
             .limit(1000)
         ).all()
-        session.commit()
+        ids = {_partnership_of(kind, payload) for *_, kind, payload, _ in rows} - {None}
+        homes = (
+            {p.id: p for p in session.exec(select(Partnership).where(col(Partnership.id).in_(ids)))}
+            if ids
+            else {}
+        )
         found: dict[tuple[str, str, str], list[tuple[int, str, str]]] = defaultdict(list)
-        for row_id, platform, team_id, channel_id, reason, shared in rows:
-            if row_id is not None:
-                place = shared or channel_id
-                found[(platform, team_id, place)].append((row_id, channel_id, reason or "error"))
+        labels: dict[tuple[str, str, str], str] = {}
+        for row_id, platform, team_id, channel_id, reason, kind, payload, shared in rows:
+            if row_id is None:
+                continue
+            home = homes.get(_partnership_of(kind, payload))
+            if home is not None:  # another place's copy: told at home, the place named
+                key = (home.platform, home.team_id, home.channel_id)
+                ref = places.PlaceRef(platform, team_id, channel_id)
+                if ref.key not in labels:
+                    labels[ref.key] = places.label(session, ref)
+                where = labels[ref.key]
+            else:
+                key = (platform, team_id, shared or channel_id)
+                where = f"<#{channel_id}>"
+            found[key].append((row_id, where, reason or "error"))
+        session.commit()
         return dict(found)
 
     def _mark(
@@ -873,6 +897,14 @@ def _record(row: Notification) -> Tenant:
     if isinstance(record, list) and len(record) == 2:
         return Tenant(str(record[0]), str(record[1]))
     return Tenant(row.platform, row.team_id)
+
+
+def _partnership_of(kind: str, payload: Any) -> int | None:
+    """The partnership of a copy for another place (a mirror row), None for any other row."""
+    if kind != places.MIRROR_KIND or not isinstance(payload, dict):
+        return None
+    found = payload.get("partnership")
+    return found if isinstance(found, int) else None
 
 
 def _local(when: datetime, timezone: str) -> str:

@@ -155,6 +155,28 @@ def all_places(session: Session, partnership: Partnership) -> list[PlaceRef]:
     ]
 
 
+PLATFORM_NAMES = {"slack": "Slack", "discord": "Discord", "console": "Console"}
+
+
+def label(session: Session, ref: PlaceRef) -> str:
+    """`launch (Acme, Slack)`: a place named so that every other place can read it.
+
+    No `#`: the name is no link in the other places, and a decision would take it for a tag.
+    """
+    channel = session.exec(
+        select(Channel.name).where(
+            Channel.platform == ref.platform,
+            Channel.team_id == ref.team_id,
+            Channel.channel_id == ref.channel_id,
+        )
+    ).first()
+    team = session.exec(
+        select(Team.name).where(Team.platform == ref.platform, Team.team_id == ref.team_id)
+    ).first()
+    platform = PLATFORM_NAMES.get(ref.platform, ref.platform)
+    return f"{channel or ref.channel_id} ({team or ref.team_id}, {platform})"
+
+
 @dataclass(frozen=True, slots=True)
 class PlaceInfo:
     """A place as `/accord places` lists it."""

@@ -14,7 +14,7 @@ Joining and leaving are decisions of the partnership, announced in every place.
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from bot.decisions import announce, record_decision
 from bot.kernel import formatting
@@ -22,37 +22,18 @@ from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.permissions import Permission, require
 from bot.kernel.places import (
+    PLATFORM_NAMES,
     PlaceInfo,
     PlaceRef,
     describe_places,
+    label,
     other_places,
     qualify_user,
     tenant_key,
 )
 from bot.kernel.tenancy import remember_member
 from bot.kernel.types import Reply, Tenant, Visibility
-from storage.models import Channel, LinkCode, Partnership, Party, Place, Team
-
-PLATFORM_NAMES = {"slack": "Slack", "discord": "Discord", "console": "Console"}
-
-
-def label(session: Session, ref: PlaceRef) -> str:
-    """`launch (Acme, Slack)`: a place named so that every other place can read it.
-
-    No `#`: the name is no link in the other places, and a decision would take it for a tag.
-    """
-    channel = session.exec(
-        select(Channel.name).where(
-            Channel.platform == ref.platform,
-            Channel.team_id == ref.team_id,
-            Channel.channel_id == ref.channel_id,
-        )
-    ).first()
-    team = session.exec(
-        select(Team.name).where(Team.platform == ref.platform, Team.team_id == ref.team_id)
-    ).first()
-    platform = PLATFORM_NAMES.get(ref.platform, ref.platform)
-    return f"{channel or ref.channel_id} ({team or ref.team_id}, {platform})"
+from storage.models import LinkCode, Partnership, Party, Place
 
 
 def join(ctx: Ctx, code: LinkCode, joined: Partnership) -> list[Reply]:

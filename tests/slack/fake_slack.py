@@ -43,6 +43,8 @@ class Canned:
     error: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     times: int = 1
+    # Only requests for this channel fail (None: any request to the path).
+    channel: str | None = None
 
 
 class FakeSlack:
@@ -69,11 +71,13 @@ class FakeSlack:
         error: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        channel: str | None = None,
     ) -> None:
-        """Make the next `times` requests to `path` ("chat.postMessage", "/response/x") fail."""
+        """Make the next `times` requests to `path` ("chat.postMessage", "/response/x") fail;
+        with `channel`, only those for that channel (one workspace's channel among others)."""
         headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
         key = path if path.startswith("/") else f"/api/{path}"
-        self.canned.setdefault(key, []).append(Canned(status, error, headers, times))
+        self.canned.setdefault(key, []).append(Canned(status, error, headers, times, channel))
 
     def calls(self, method: str) -> list[Recorded]:
         key = method if method.startswith("/") else f"/api/{method}"
@@ -166,18 +170,20 @@ class FakeSlack:
             self._changed.notify_all()
         return record
 
-    def _canned(self, path: str) -> Canned | None:
+    def _canned(self, path: str, body: dict[str, Any]) -> Canned | None:
         queue = self.canned.get(path) or []
-        if not queue:
+        canned = next(
+            (c for c in queue if c.channel is None or c.channel == body.get("channel")), None
+        )
+        if canned is None:
             return None
-        canned = queue[0]
         canned.times -= 1
         if canned.times <= 0:
-            queue.pop(0)
+            queue.remove(canned)
         return canned
 
-    def _failure(self, path: str) -> web.Response | None:
-        canned = self._canned(path)
+    def _failure(self, path: str, body: dict[str, Any]) -> web.Response | None:
+        canned = self._canned(path, body)
         if canned is None:
             return None
         if canned.error is not None:
@@ -192,7 +198,7 @@ class FakeSlack:
         record = await self._record(request)
         if (held := self.held.get(request.path)) is not None:
             await held.wait()
-        if (failure := self._failure(request.path)) is not None:
+        if (failure := self._failure(request.path, record.body)) is not None:
             return failure
         method = request.match_info["method"]
         body = record.body
@@ -293,8 +299,8 @@ class FakeSlack:
             self._changed.notify_all()
 
     async def _response_url(self, request: web.Request) -> web.Response:
-        await self._record(request)
-        if (failure := self._failure(request.path)) is not None:
+        record = await self._record(request)
+        if (failure := self._failure(request.path, record.body)) is not None:
             return failure
         return web.Response(text="ok")
 
