@@ -159,7 +159,9 @@ class Core:
             partnership = existing_partnership(session, tenant, channel_id)
             if partnership is None:
                 return []
-            return suggester(session, tenant, partnership, current)[:SUGGESTIONS_MAX]
+            # From a place of another workspace: the partnership's record is in its tenant.
+            record = Tenant(partnership.platform, partnership.team_id)
+            return suggester(session, record, partnership, current)[:SUGGESTIONS_MAX]
 
     # -- the unit of work ---------------------------------------------------
 

@@ -273,3 +273,21 @@ def test_a_kpi_entry_reaches_every_place_in_its_number_format(
     assert entries, [r.plain_text() for _, _, r in posts.posts]
     # French grouping in Nido's place (a narrow no-break space), English in Acme's.
     assert any("2\u202f500" in r.text or "2\u00a0500" in r.text for r in entries), entries
+
+
+def test_autocomplete_in_a_place_offers_the_partnerships_things(
+    app: App, clock: FixedClock, tmp_path: Path
+) -> None:
+    from bot.kernel.types import Tenant
+
+    acme, nido = linked(app, tmp_path, bound=True)
+    say(acme, "/decide launch in March", "/decide budget of 10k")
+    numbers = [
+        v
+        for _, v in app.core.suggest(
+            Tenant("console", "nido"), "general", "decide", "supersedes", "budg"
+        )
+    ]
+    assert numbers and all(isinstance(n, int) for n in numbers)
+    # A channel of the same team that is no place gets nothing of it.
+    assert app.core.suggest(Tenant("console", "nido"), "random", "decide", "supersedes", "") == []
