@@ -33,6 +33,7 @@ from bot.kernel.parsing import (
     tags,
 )
 from bot.kernel.permissions import Permission, require
+from bot.kernel.places import batch_specs
 from bot.kernel.registry import CommandSpec, Registry
 from bot.kernel.types import Attachment, Reply, ReplyField, Tenant, Visibility
 from bot.kernel.words import Words, option_aliases
@@ -201,10 +202,39 @@ _LINK_RE = re.compile(
 
 def draw_for_place(ctx: Ctx, spec: dict[str, Any]) -> Reply | None:
     """The decision card again, for another place of the partnership (the mirror)."""
+    superseded = _prefetch_batch(ctx.session)
     decision = ctx.session.get(Decision, int(spec["id"]))
     if decision is None or decision.partnership_id != ctx.partnership.id:
         return None
-    return decision_card(ctx, decision, title_key="decisions.recorded_title")
+    # Known to have no successor: the card needs no query to say so.
+    fresh = superseded is not None and decision.id not in superseded
+    return decision_card(ctx, decision, title_key="decisions.recorded_title", fresh=fresh)
+
+
+_BATCH_KEY = "decisions.mirror"
+
+
+def _prefetch_batch(session: Session) -> set[int] | None:
+    """Every decision the dispatcher's batch copies, in two queries for the whole batch.
+
+    Returns the ids among them that a later decision supersedes (None: no batch).
+    """
+    if _BATCH_KEY in session.info:
+        return set(session.info[_BATCH_KEY][0])
+    ids = [int(spec["id"]) for spec in batch_specs(session, MIRROR_KIND)]
+    if not ids:
+        return None
+    # Held here: the session's identity map keeps rows only while someone refers to them.
+    rows = list(session.exec(select(Decision).where(col(Decision.id).in_(ids))))
+    superseded = {
+        int(i)
+        for i in session.exec(
+            select(Decision.supersedes_id).where(col(Decision.supersedes_id).in_(ids))
+        )
+        if i is not None
+    }
+    session.info[_BATCH_KEY] = (superseded, rows)
+    return superseded
 
 
 def announce(ctx: Ctx, decision: Decision) -> list[Reply]:

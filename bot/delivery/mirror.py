@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import tuple_
 from sqlmodel import Session, col, select
 
 from bot.kernel.context import drawing_context
 from bot.kernel.i18n import Translator
 from bot.kernel.places import COPY, MIRROR_KIND, SAID
-from bot.kernel.registry import Registry, RenderContext
+from bot.kernel.registry import BATCH_INFO_KEY, Registry, RenderContext
 from bot.kernel.types import Reply
 from storage.models import Channel, Notification, Partnership
 from storage.models.notifications import CANCELLED
@@ -47,16 +48,13 @@ def _post(session: Session, row: Notification, rc: RenderContext, registry: Regi
     if spec.get("kind") == SAID:
         return _translated(reply, spec, rc.lang)
     renderer = registry.mirror_renderers.get(str(spec.get("kind", COPY)))
-    partnership = session.get(Partnership, int(str(row.payload["partnership"])))
-    if renderer is None or partnership is None:
+    if renderer is None:
         return reply
-    channel = session.exec(
-        select(Channel).where(
-            Channel.platform == row.platform,
-            Channel.team_id == row.team_id,
-            Channel.channel_id == row.channel_id,
-        )
-    ).first() or Channel(
+    partnerships, channels = _batch(session, row)
+    partnership = partnerships.get(int(str(row.payload["partnership"])))
+    if partnership is None:
+        return reply
+    channel = channels.get((row.platform, row.team_id, row.channel_id)) or Channel(
         platform=row.platform,
         team_id=row.team_id,
         channel_id=row.channel_id,
@@ -78,6 +76,40 @@ def _post(session: Session, row: Notification, rc: RenderContext, registry: Regi
     drawn.lang = rc.lang
     drawn.target_channel = None  # the row says where: this place
     return drawn
+
+
+_BATCH_KEY = "mirror.batch"
+ChannelKey = tuple[str, str, str]
+
+
+def _batch(
+    session: Session, row: Notification
+) -> tuple[dict[int, Partnership], dict[ChannelKey, Channel]]:
+    """The partnerships and place channels of every mirror row of the batch, read once.
+
+    The dispatcher puts its batch in `session.info`: two queries for the whole
+    batch instead of two per copy.
+    """
+    cached = session.info.get(_BATCH_KEY)
+    if cached is not None and row.id in cached[0]:
+        return cached[1], cached[2]
+    batch = [r for r in session.info.get(BATCH_INFO_KEY) or [] if r.kind == MIRROR_KIND]
+    if row not in batch:
+        batch = [row]
+    ids = {int(str(r.payload["partnership"])) for r in batch}
+    partnerships = {
+        p.id: p
+        for p in session.exec(select(Partnership).where(col(Partnership.id).in_(ids)))
+        if p.id is not None
+    }
+    keys = list({(r.platform, r.team_id, r.channel_id) for r in batch})
+    place = tuple_(col(Channel.platform), col(Channel.team_id), col(Channel.channel_id))
+    channels = {
+        (c.platform, c.team_id, c.channel_id): c
+        for c in session.exec(select(Channel).where(place.in_(keys)))
+    }
+    session.info[_BATCH_KEY] = ({r.id for r in batch}, partnerships, channels)
+    return partnerships, channels
 
 
 def _translated(reply: Reply, spec: dict[str, Any], lang: str) -> Reply:

@@ -28,9 +28,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, col, select
 
+from bot.kernel.registry import BATCH_INFO_KEY
 from bot.kernel.types import CHANNEL_RE, MENTION_RE, Reply, Tenant, User, Visibility
 from storage.models import Channel, Notification, Partnership, Place, Team
 from storage.models.notifications import PENDING
@@ -301,27 +302,46 @@ def mirror(ctx: Ctx, replies: list[Reply]) -> int:
         return 0
     record = [ctx.tenant.platform, ctx.tenant.team_id]
     batch = uuid.uuid4().hex
-    rows: list[Notification] = []
+    rows: list[dict[str, object]] = []
     for index, (reply, origin) in enumerate(wanted):
         kept = reply.stored_json()
         for place in places:
             if place.key == origin.key:
                 continue
             rows.append(
-                Notification(
-                    platform=place.platform,
-                    team_id=place.team_id,
-                    channel_id=place.channel_id,
-                    kind=MIRROR_KIND,
-                    idempotency_key=f"mirror:{batch}:{index}:{place.channel_id}"[:200],
-                    payload=_payload(ctx.partnership.id, record, reply=kept),
-                    due_at=ctx.now,
-                    status=PENDING,
-                    created_at=ctx.now,
-                )
+                {
+                    "platform": place.platform,
+                    "team_id": place.team_id,
+                    "channel_id": place.channel_id,
+                    "kind": MIRROR_KIND,
+                    "idempotency_key": f"mirror:{batch}:{index}:{place.channel_id}"[:200],
+                    "group_key": None,
+                    "payload": _payload(
+                        ctx.partnership.id, record, reply=kept, mirror=reply.mirror
+                    ),
+                    "due_at": ctx.now,
+                    "status": PENDING,
+                    "attempts": 0,
+                    "late": False,
+                    "created_at": ctx.now,
+                }
             )
-    ctx.session.add_all(rows)
+    if rows:  # one executemany: no ORM objects to track for rows nobody reads back
+        ctx.session.execute(insert(Notification.__table__), rows)  # type: ignore[attr-defined]
     return len(rows)
+
+
+def batch_specs(session: Session, kind: str) -> list[dict[str, Any]]:
+    """The `Reply.mirror` of kind `kind` of every copy in the batch being dispatched.
+
+    A mirror renderer reads them to fetch what the whole batch needs at once.
+    """
+    found = []
+    for row in session.info.get(BATCH_INFO_KEY) or []:
+        spec = row.payload.get("mirror") if row.kind == MIRROR_KIND else None
+        if isinstance(spec, dict) and spec.get("kind") == kind:
+            found.append(spec)
+    return found
 
 
 def _payload(partnership_id: int, record: list[str], **more: Any) -> dict[str, object]:
