@@ -165,8 +165,11 @@ def set_timezone(ctx: Ctx, arg: str) -> list[Reply]:
     ctx.session.add(ctx.channel)
     ctx.session.flush()
     ctx.tz = zone
-    for follow in ctx.registry.timezone_changed:
-        follow(ctx)
+    if ctx.place is None:
+        # Reminders and digests are planned in the zone of the partnership's own channel;
+        # a place of another workspace only reads them in its own zone.
+        for follow in ctx.registry.timezone_changed:
+            follow(ctx)
     return [Reply(text=ctx.t("accord.tz_set", tz=zone.key))]
 
 
