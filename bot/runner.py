@@ -134,6 +134,8 @@ def serve_dispatcher(app: App) -> int:
         dispatcher.stop()
         scheduler.shutdown(wait=False)
         drained = dispatcher.wait_idle(STOP_GRACE)
+        if drained:  # no pass runs: whatever is still claimed here is an orphan
+            dispatcher.release_orphans()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     if not drained:
@@ -203,6 +205,8 @@ async def serve(app: App, setups: list[AdapterSetup]) -> bool:
             asyncio.to_thread(dispatcher.wait_idle, STOP_GRACE),
             _close_http(runner),
         )
+        if drained:  # no pass runs: whatever is still claimed here is an orphan
+            await asyncio.to_thread(dispatcher.release_orphans)
         for s in setups:
             for stop_job in s.shutdown:
                 with contextlib.suppress(Exception):

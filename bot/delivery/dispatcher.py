@@ -233,7 +233,8 @@ class Dispatcher:
         """Send everything due now; return what happened."""
         total = PassResult()
         with self._lifecycle:
-            if self._stop.is_set():
+            # One pass at a time: a pass starting treats this worker's claims as orphans.
+            if self._stop.is_set() or not self._idle.is_set():
                 return total
             self._idle.clear()
         try:
@@ -242,6 +243,7 @@ class Dispatcher:
             self._places = {}
             self._unreported = None
             self._down = set()
+            self.release_orphans()
             self.prepare()
             self.housekeeping()
             self.probe()
@@ -260,6 +262,35 @@ class Dispatcher:
         finally:
             self._touch()
             self._idle.set()
+
+    def release_orphans(self) -> int:
+        """Hand back rows this worker still holds although no pass of it is running.
+
+        A pass that died half-way (the database went away between a claim and its
+        marks) leaves its claims to the lease; one pass runs at a time, so at the
+        start of the next one, and once stopped, they are known orphans and come back
+        at once. Their attempt stays counted: a post may have left before the failure.
+        """
+        try:
+            with self.session_factory() as session:
+                result = session.execute(
+                    update(Notification)
+                    .where(
+                        col(Notification.claimed_by) == self.name,
+                        col(Notification.status) == CLAIMED,
+                    )
+                    .values(status=PENDING, claimed_by=None, lease_until=None)
+                    .execution_options(synchronize_session=False)
+                )
+                session.commit()
+        except Exception:  # the database is still away: the lease remains the fallback
+            log.warning("could not release this worker's orphaned claims", exc_info=True)
+            return 0
+        released = int(getattr(result, "rowcount", 0) or 0)
+        if released:
+            m.RELEASED.inc(released)
+            log.info("released %d notifications a failed pass had left claimed", released)
+        return released
 
     def prepare(self) -> None:
         """Let capabilities create the rows of upcoming sends (idempotent by key)."""

@@ -37,9 +37,16 @@ def draw(
     session: Session, rows: list[Notification], rc: RenderContext, registry: Registry
 ) -> Reply | None:
     first = rows[0]
-    if "reply" in first.payload:
-        return _post(session, first, rc, registry)
-    return _copy(session, rows, rc, registry)
+    drawn = (
+        _post(session, first, rc, registry)
+        if "reply" in first.payload
+        else _copy(session, rows, rc, registry)
+    )
+    if drawn is not None:
+        # The row says where: this place. A copy kept its origin's target (the shared
+        # channel of another workspace), which means nothing here.
+        drawn.target_channel = None
+    return drawn
 
 
 def _post(session: Session, row: Notification, rc: RenderContext, registry: Registry) -> Reply:
@@ -74,7 +81,6 @@ def _post(session: Session, row: Notification, rc: RenderContext, registry: Regi
         return reply
     drawn.mentions = {**reply.mentions, **drawn.mentions}
     drawn.lang = rc.lang
-    drawn.target_channel = None  # the row says where: this place
     return drawn
 
 

@@ -315,7 +315,7 @@ def test_sigterm_during_a_batch_releases_claims_within_10s(cluster: Cluster) -> 
             "SELECT count(*) FROM notification WHERE status = 'claimed' AND claimed_by LIKE :w",
             w=f"%:{pid}:%",
         )
-        assert held[0][0] == 0  # released, not left to the lease
+        assert held[0][0] == 0, "\n".join(victim.lines[-80:])  # released, not left to the lease
         await all_pinged(tally, titles, timeout=30)
         return exited, time.monotonic() - began
 
