@@ -291,3 +291,28 @@ def test_autocomplete_in_a_place_offers_the_partnerships_things(
     assert numbers and all(isinstance(n, int) for n in numbers)
     # A channel of the same team that is no place gets nothing of it.
     assert app.core.suggest(Tenant("console", "nido"), "random", "decide", "supersedes", "") == []
+
+
+def test_the_home_of_a_places_workspace_shows_the_partnership(
+    app: App, clock: FixedClock, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from bot.home.view import overview
+    from bot.kernel.types import Tenant
+
+    acme, nido = linked(app, tmp_path, bound=True)
+    launch = (clock.now() + timedelta(days=30)).date().isoformat()
+    say(acme, f"/plan launch {launch}", "/decide budget is 40k")
+    say(nido, "/plan ajouter Dossier de presse J-20 @camille")
+    home = overview(app.session_factory, Tenant("console", "nido"), "camille", "fr", clock.now())
+    text = "\n".join(r.plain_text() for r in home)
+    assert "budget is 40k" in text and "Dossier de presse" in text, text
+    # Her own mention is real here; nothing of the record's ids leaks.
+    deadlines = next(s for r in home for s in r.sections if "Dossier de presse" in s)
+    assert "<@camille>" in deadlines and "console~" not in text
+    # Someone of the same workspace in no company of it sees nothing of it.
+    assert "40k" not in "\n".join(
+        r.plain_text()
+        for r in overview(app.session_factory, Tenant("console", "nido"), "zoe", "fr", clock.now())
+    )
