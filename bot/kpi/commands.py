@@ -23,7 +23,6 @@ from bot.kernel.errors import UserError
 from bot.kernel.number_reader import NotANumber, read_number
 from bot.kernel.parsing import fold, split_first
 from bot.kernel.permissions import Permission, require
-from bot.kernel.places import every_place
 from bot.kernel.registry import CommandSpec, Registry
 from bot.kernel.tenancy import party_of
 from bot.kernel.types import Reply, Tenant, Visibility
@@ -53,7 +52,7 @@ from bot.kpi.stats import (
     trend,
 )
 from storage.models import Partnership
-from storage.models.kpi import KpiToken, Metric, Objective
+from storage.models.kpi import DigestSchedule, KpiToken, Metric, Objective
 
 MAX_METRICS_PER_OBJECTIVE = 2
 MAX_OBJECTIVE_CHARS = 200
@@ -91,10 +90,14 @@ CHANNEL_KEYS = {"channel", "canal", "c"}
 
 
 POINT_MIRROR = "kpi.point"
+OBJECTIVE_MIRROR = "kpi.objective"
+METRIC_MIRROR = "kpi.metric"
 
 
 def register(registry: Registry) -> None:
     registry.add_mirror_renderer(POINT_MIRROR, draw_point_for_place)
+    registry.add_mirror_renderer(OBJECTIVE_MIRROR, draw_objective_for_place)
+    registry.add_mirror_renderer(METRIC_MIRROR, draw_metric_for_place)
     registry.add_command(
         CommandSpec(
             name="kpi",
@@ -259,14 +262,27 @@ def add_objective(ctx: Ctx, rest: str) -> list[Reply]:
     ctx.session.add(objective)
     ctx.session.flush()
     schedule = digest.ensure_schedule(ctx)
-    return [
-        Reply(
-            text=ctx.t("kpi.objective_added", name=name),
-            footer=ctx.t("kpi.objective_next", name=name, schedule=digest.describe(ctx, schedule)),
-            target_channel=ctx.target_channel,
-            mirror=every_place(),
-        )
-    ]
+    return [objective_post(ctx, objective, schedule)]
+
+
+def objective_post(ctx: Ctx, objective: Objective, schedule: DigestSchedule | None) -> Reply:
+    """An objective added: posted for all partners, drawn again for each place."""
+    name = objective.name
+    return Reply(
+        text=ctx.t("kpi.objective_added", name=name),
+        footer=ctx.t("kpi.objective_next", name=name, schedule=digest.describe(ctx, schedule))
+        if schedule is not None
+        else None,
+        target_channel=ctx.target_channel,
+        mirror={"kind": OBJECTIVE_MIRROR, "id": objective.id},
+    )
+
+
+def draw_objective_for_place(ctx: Ctx, spec: dict[str, Any]) -> Reply | None:
+    objective = ctx.session.get(Objective, int(spec["id"]))
+    if objective is None or objective.partnership_id != ctx.partnership.id:
+        return None
+    return objective_post(ctx, objective, digest.schedule_of(ctx.session, ctx.partnership))
 
 
 def add_metric(ctx: Ctx, rest: str) -> list[Reply]:
@@ -351,18 +367,26 @@ def add_metric(ctx: Ctx, rest: str) -> list[Reply]:
     )
     ctx.session.add(metric)
     ctx.session.flush()
+    return [metric_post(ctx, metric, objective)]
+
+
+def metric_post(ctx: Ctx, metric: Metric, objective: Objective) -> Reply:
+    """A metric added: posted for all partners, drawn again for each place."""
     reply = Reply(
         text=ctx.t(
             "kpi.metric_added",
             metric=metric.name,
             objective=objective.name,
             target=_amount(metric.target, metric.unit, ctx.lang),
-            by=ctx.t("kpi.by_date", date=_day(ctx, target_date)) if target_date else "",
+            by=ctx.t("kpi.by_date", date=_day(ctx, metric.target_date))
+            if metric.target_date
+            else "",
         ),
         footer=ctx.t("kpi.metric_next", metric=metric.name),
         target_channel=ctx.target_channel,
-        mirror=every_place(),
+        mirror={"kind": METRIC_MIRROR, "id": metric.id},
     )
+    match = vanity.detect(metric.name) if metric.vanity else None
     if match is not None:
         reply.sections.append(
             ctx.t(
@@ -372,7 +396,15 @@ def add_metric(ctx: Ctx, rest: str) -> list[Reply]:
                 instead=ctx.t(f"kpi.vanity.instead.{match.kind}"),
             )
         )
-    return [reply]
+    return reply
+
+
+def draw_metric_for_place(ctx: Ctx, spec: dict[str, Any]) -> Reply | None:
+    metric = ctx.session.get(Metric, int(spec["id"]))
+    if metric is None or metric.partnership_id != ctx.partnership.id:
+        return None
+    objective = ctx.session.get(Objective, metric.objective_id)
+    return metric_post(ctx, metric, objective) if objective is not None else None
 
 
 def metric_name_taken(ctx: Ctx, name: str) -> bool:

@@ -273,6 +273,10 @@ def test_a_kpi_entry_reaches_every_place_in_its_number_format(
     assert entries, [r.plain_text() for _, _, r in posts.posts]
     # French grouping in Nido's place (a narrow no-break space), English in Acme's.
     assert any("2\u202f500" in r.text or "2\u00a0500" in r.text for r in entries), entries
+    # The objective and the metric reach Nido's place drawn in French too.
+    setup = [r for t, _, r in posts.posts if t == "nido" and "Signups" in r.text]
+    assert len(setup) >= 2 and all(r.lang == "fr" for r in setup), setup
+    assert any("20\u202f000" in r.text or "20\u00a0000" in r.text for r in setup), setup
 
 
 def test_autocomplete_in_a_place_offers_the_partnerships_things(
