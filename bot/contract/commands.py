@@ -599,15 +599,21 @@ def sign(ctx: Ctx, rest: str) -> list[Reply]:
     contract_row.signed_at = ctx.now
     contract_row.updated_at = ctx.now
     ctx.session.add(contract_row)
-    return _shared(
-        ctx,
-        Reply(
-            title=ctx.t("contract.signed_title"),
-            text=ctx.t("contract.signed_text", user=f"<@{ctx.user.id}>", link=link),
-            sections=[ctx.t("contract.roles.logged_as", number=decision.number)],
-            footer=ctx.t("contract.next.signed"),
+    signed = {"user": f"<@{ctx.user.id}>", "link": link}
+    logged = {"number": decision.number}
+    post = Reply(
+        title=ctx.t("contract.signed_title"),
+        text=ctx.t("contract.signed_text", **signed),
+        sections=[ctx.t("contract.roles.logged_as", **logged)],
+        footer=ctx.t("contract.next.signed"),
+        mirror=said(
+            title=("contract.signed_title", {}),
+            text=("contract.signed_text", signed),
+            sections=[("contract.roles.logged_as", logged)],
+            footer=("contract.next.signed", {}),
         ),
     )
+    return _shared(ctx, post)
 
 
 def end(ctx: Ctx, rest: str) -> list[Reply]:
@@ -627,17 +633,25 @@ def end(ctx: Ctx, rest: str) -> list[Reply]:
     ctx.session.add(contract_row)
     reminders.cancel(ctx.session, contract_row, reminders.KIND_CONFIRM)
     reminders.cancel(ctx.session, contract_row, reminders.KIND_RENEWAL)
-    return _shared(
-        ctx,
-        Reply(
-            title=ctx.t("contract.ended_title"),
-            text=ctx.t("contract.ended_text", user=f"<@{ctx.user.id}>"),
-            sections=[
-                ctx.t("contract.roles.reason", reason=reason),
-                ctx.t("contract.roles.logged_as", number=decision.number),
-            ],
+    who, why, logged = (
+        {"user": f"<@{ctx.user.id}>"},
+        {"reason": reason},
+        {"number": decision.number},
+    )
+    post = Reply(
+        title=ctx.t("contract.ended_title"),
+        text=ctx.t("contract.ended_text", **who),
+        sections=[
+            ctx.t("contract.roles.reason", **why),
+            ctx.t("contract.roles.logged_as", **logged),
+        ],
+        mirror=said(
+            title=("contract.ended_title", {}),
+            text=("contract.ended_text", who),
+            sections=[("contract.roles.reason", why), ("contract.roles.logged_as", logged)],
         ),
     )
+    return _shared(ctx, post)
 
 
 def parse_day(raw: str) -> date | None:

@@ -17,7 +17,7 @@ from bot.contract.terms import find_contract, load_state
 from bot.decisions import record_decision
 from bot.kernel.context import Ctx
 from bot.kernel.permissions import standing_of
-from bot.kernel.places import every_place
+from bot.kernel.places import said
 from bot.kernel.types import Reply
 from storage.models import ContractConfirmation, Decision, Party
 from storage.models.contract import AWAITING, CONFIRMED, ENDED, SIGNED
@@ -75,12 +75,18 @@ def withdraw_confirmations(ctx: Ctx, company: Party, user_ids: list[str]) -> lis
     if reopened:
         reminders.start_confirm_pings(ctx.session, contract_row, ctx.shared_channel_id, ctx.now)
     authors = ", ".join(f"<@{u}>" for u in dict.fromkeys(r.user_id for r in rows))
+    title = {"company": company.name}
+    text = {"company": company.name, "users": authors}
     return [
         Reply(
-            title=ctx.t("contract.roles.withdrawn_title", company=company.name),
-            text=ctx.t("contract.roles.withdrawn_text", company=company.name, users=authors),
+            title=ctx.t("contract.roles.withdrawn_title", **title),
+            text=ctx.t("contract.roles.withdrawn_text", **text),
             footer=ctx.t("contract.roles.reopened") if reopened else None,
             target_channel=ctx.target_channel,
-            mirror=every_place(),
+            mirror=said(
+                title=("contract.roles.withdrawn_title", title),
+                text=("contract.roles.withdrawn_text", text),
+                footer=("contract.roles.reopened", {}) if reopened else None,
+            ),
         )
     ]

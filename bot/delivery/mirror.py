@@ -131,6 +131,7 @@ def _translated(reply: Reply, spec: dict[str, Any], lang: str) -> Reply:
     return Reply(
         title=say("title"),
         text=say("text") or "",
+        sections=[t(str(key), **dict(params)) for key, params in spec.get("sections", [])],
         footer=say("footer"),
         mentions=reply.mentions,
         lang=lang,

@@ -57,12 +57,20 @@ Message = tuple[str, dict[str, Any]]
 
 
 def said(
-    *, title: Message | None = None, text: Message | None = None, footer: Message | None = None
+    *,
+    title: Message | None = None,
+    text: Message | None = None,
+    sections: list[Message] | None = None,
+    footer: Message | None = None,
 ) -> dict[str, Any]:
     """`Reply.mirror` of a post written from catalog keys whose values need no formatting
-    (names, revisions): each place gets it in its own language."""
+    (names, revisions, links): each place gets it in its own language."""
     parts = {"title": title, "text": text, "footer": footer}
-    return {"kind": SAID, **{k: [v[0], v[1]] for k, v in parts.items() if v is not None}}
+    spec: dict[str, Any] = {"kind": SAID}
+    spec.update({k: [v[0], v[1]] for k, v in parts.items() if v is not None})
+    if sections:
+        spec["sections"] = [[key, params] for key, params in sections]
+    return spec
 
 
 _QUALIFIED = re.compile(r"^([a-z]+)~([^~]+)~(.+)$")
