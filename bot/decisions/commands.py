@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.kernel import csv_safe
+from bot.kernel import csv_safe, formatting
 from bot.kernel.context import Ctx
 from bot.kernel.errors import UserError
 from bot.kernel.i18n import Translator
@@ -391,7 +391,7 @@ def _summary_items(ctx: Ctx, rows: Sequence[Decision]) -> list[str]:
     items = []
     for d in rows:
         marker = ctx.t("decisions.superseded_marker") if d.id in superseded else ""
-        text = d.text if len(d.text) <= 120 else d.text[:119] + "…"
+        text = formatting.excerpt(d.text, 120)
         items.append(
             ctx.t(
                 "decisions.item",
@@ -471,7 +471,7 @@ def _show(ctx: Ctx, arg: str) -> list[Reply]:
             ctx.t(
                 "decisions.history_item",
                 number=d.number,
-                text=d.text if len(d.text) <= 120 else d.text[:119] + "…",
+                text=formatting.excerpt(d.text, 120),
                 author=f"<@{d.author_id}>",
                 when=ctx.format_datetime(d.created_at),
                 current=ctx.t("decisions.current_marker") if d is chain[-1] else "",

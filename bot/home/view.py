@@ -134,7 +134,7 @@ def _partnership(
         t(
             "home.decision",
             number=d.number,
-            text=d.text if len(d.text) <= 120 else d.text[:119] + "…",
+            text=formatting.excerpt(d.text, 120),
         )
         for d in latest
     ] or [t("home.no_decisions")]

@@ -8,6 +8,7 @@ French typography wants).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
@@ -143,3 +144,19 @@ def items(values: Iterable[str], lang: str | None, *, style: str = "standard") -
 
 def _rounded(value: Numeric, digits: int) -> Decimal:
     return round(Decimal(str(value)), digits)
+
+
+_TOKEN_RE = re.compile(r"<[@#][^<>\s]*>")
+
+
+def excerpt(text: str, limit: int) -> str:
+    """The text cut to `limit` characters with "…", never inside a `<@person>` or
+    `<#channel>` (a half token would show raw instead of a name)."""
+    if len(text) <= limit:
+        return text
+    cut = limit - 1
+    for token in _TOKEN_RE.finditer(text):
+        if token.start() < cut < token.end():
+            cut = token.start()
+            break
+    return text[:cut].rstrip() + "…"

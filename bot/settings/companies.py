@@ -462,6 +462,14 @@ def announce_joins(ctx: Ctx, joined: list[tuple[str, Party]]) -> list[Reply]:
     replies: list[Reply] = []
     for company, users in by_company.values():
         replies += _record(
-            ctx, ctx.t("accord.company.decision_joined", members=_list(users), company=company.name)
+            ctx,
+            # In a place of another workspace the place binds them; else Slack Connect does.
+            ctx.t(
+                "accord.company.decision_joined_place"
+                if ctx.place is not None
+                else "accord.company.decision_joined",
+                members=_list(users),
+                company=company.name,
+            ),
         )
     return replies
