@@ -59,13 +59,20 @@ def through_core(url: str) -> list[float]:
     return samples
 
 
-def row(i: int) -> tuple[object, ...]:
+PARTNERSHIP = (
+    "INSERT INTO partnership (platform, team_id, channel_id, created_at) "
+    "VALUES ('slack', {p}, 'C1', {p}) RETURNING id"
+)
+
+
+def row(i: int, partnership_id: int) -> tuple[object, ...]:
+    """A decision row of its own partnership (numbers are unique per partnership)."""
     now = datetime.now(UTC).replace(tzinfo=None)
     return (
         "slack",
         "T2",
         i + 1,
-        1,
+        partnership_id,
         "C1",
         "C1",
         f"{TEXT} {i}",
@@ -85,11 +92,13 @@ def raw_sqlite(path: Path) -> list[float]:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")
     sql = INSERT.format(p=", ".join("?" * 15))
+    now = datetime.now(UTC).replace(tzinfo=None)
+    pid = conn.execute(PARTNERSHIP.format(p="?"), ("T2", now)).fetchone()[0]
     samples = []
     for i in range(N):
         start = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
-        conn.execute(sql, row(i))
+        conn.execute(sql, row(i, pid))
         conn.execute("COMMIT")
         samples.append(time.perf_counter() - start)
     conn.close()
@@ -111,18 +120,19 @@ def raw_sqlite_same_writes(path: Path) -> list[float]:
     """Every row the core writes for a decision: receipt, counter, decision."""
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA synchronous=FULL")
+    now = datetime.now(UTC).replace(tzinfo=None)
+    pid = conn.execute(PARTNERSHIP.format(p="?"), ("T3", now)).fetchone()[0]
     samples = []
     for i in range(N):
-        values = row(i)
+        values = row(i, pid)
         start = time.perf_counter()
         conn.execute("BEGIN IMMEDIATE")
         conn.execute(
             RECEIPT.format(p="?, ?, ?, ?, ?, ?"),
             ("slack", "T3", f"k{i}", "decide", "[]", values[-1]),
         )
-        number = conn.execute(COUNTER.format(p="?, ?, ?"), ("slack", "T3", "decision")).fetchone()[
-            0
-        ]
+        scope = f"decision:{pid}"  # the core's sequence: one per partnership
+        number = conn.execute(COUNTER.format(p="?, ?, ?"), ("slack", "T3", scope)).fetchone()[0]
         conn.execute(INSERT.format(p=", ".join("?" * 15)), ("slack", "T3", number, *values[3:]))
         conn.execute("COMMIT")
         samples.append(time.perf_counter() - start)
@@ -136,10 +146,15 @@ def raw_postgres(url: str) -> list[float]:
     sql = INSERT.format(p=", ".join(["%s"] * 15))
     samples = []
     with psycopg.connect(dsn, options=f"-csearch_path={schema}") as conn:
+        now = datetime.now(UTC).replace(tzinfo=None)
+        found = conn.execute(PARTNERSHIP.format(p="%s"), ("T2", now)).fetchone()
+        assert found is not None
+        pid = int(found[0])
+        conn.commit()
         for i in range(N):
             start = time.perf_counter()
             with conn.transaction():
-                conn.execute(sql, row(i))
+                conn.execute(sql, row(i, pid))
             samples.append(time.perf_counter() - start)
     return samples
 

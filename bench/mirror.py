@@ -115,9 +115,7 @@ def run(url: str, label: str) -> None:
         elapsed = time.perf_counter() - start
     finally:
         app.close()
-    copies = [
-        k for k in (slack.posts + discord.posts) if not k[1].startswith(("ONE", "THREE"))
-    ]
+    copies = [k for k in (slack.posts + discord.posts) if not k[1].startswith(("ONE", "THREE"))]
     duplicates = sum(n - 1 for n in (slack.posts + discord.posts).values() if n > 1)
     expected = 2 * N
     lost = expected - len(copies)

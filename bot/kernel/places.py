@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from bot.kernel.registry import BATCH_INFO_KEY
@@ -144,6 +144,17 @@ def place_at(session: Session, tenant: Tenant, channel_id: str) -> Place | None:
 
 def home(partnership: Partnership) -> PlaceRef:
     return PlaceRef(partnership.platform, partnership.team_id, partnership.channel_id)
+
+
+def count_places(session: Session, partnership_id: int, change: int) -> None:
+    """Keep `Partnership.place_count` in step with a place joining (+1) or leaving (-1),
+    in the same transaction, as one atomic update (two joins at once count two)."""
+    session.execute(
+        update(Partnership)
+        .where(col(Partnership.id) == partnership_id)
+        .values(place_count=Partnership.place_count + change)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def other_places(session: Session, partnership_id: int) -> list[Place]:
@@ -302,8 +313,11 @@ def mirror(ctx: Ctx, replies: list[Reply]) -> int:
     In the command's transaction: the record and its copies commit together, and
     the acknowledgement waits for no platform.
     """
+    if ctx.partnership.id is None or not (ctx.partnership.place_count or ctx.place):
+        return 0  # the usual case, no other place: no query at all (a place that just
+        # left still tells the partnership's own channel)
     wanted = [(r, where) for r in replies if r.mirror and (where := destination(ctx, r))]
-    if not wanted or ctx.partnership.id is None:
+    if not wanted:
         return 0
     places = all_places(ctx.session, ctx.partnership)
     if len(places) < 2:

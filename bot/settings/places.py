@@ -25,9 +25,9 @@ from bot.kernel.places import (
     PLATFORM_NAMES,
     PlaceInfo,
     PlaceRef,
+    count_places,
     describe_places,
     label,
-    other_places,
     qualify_user,
     tenant_key,
 )
@@ -47,7 +47,7 @@ def join(ctx: Ctx, code: LinkCode, joined: Partnership) -> list[Reply]:
         raise UserError(
             "accord.links.errors.linked_elsewhere", channel=f"<#{here.shared_channel_id}>"
         )
-    if ctx.partnership.id is not None and other_places(ctx.session, ctx.partnership.id):
+    if ctx.partnership.place_count:
         # One hop only: the places of this channel's partnership would silently follow.
         raise UserError("accord.places.errors.has_places")
     company = ctx.session.get(Party, code.party_id) if code.party_id is not None else None
@@ -68,6 +68,8 @@ def join(ctx: Ctx, code: LinkCode, joined: Partnership) -> list[Reply]:
     )
     ctx.session.add(place)
     ctx.session.flush()
+    count_places(ctx.session, place.partnership_id, +1)
+    ctx.session.refresh(joined)  # its place count, for the mirror below
     # From here on this channel is a place of the partnership it joined: the record's
     # view of the people, and what is posted here is mirrored to the other places.
     ctx.origin_tenant = origin
@@ -112,6 +114,8 @@ def leave(ctx: Ctx, place: Place) -> list[Reply]:
     leaving_here = ctx.place is not None and ctx.place.id == place.id
     ctx.session.delete(place)
     ctx.session.flush()
+    count_places(ctx.session, place.partnership_id, -1)
+    ctx.session.refresh(ctx.partnership)
     if leaving_here:
         replies.insert(
             0,

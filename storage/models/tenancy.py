@@ -67,6 +67,9 @@ class Partnership(SQLModel, table=True):
     name: str | None = Field(default=None, max_length=200)
     launch_date: date | None = None
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # How many places of other workspaces it has (`place` rows): every command reads
+    # it with the partnership, so one without places pays no query for the mirror.
+    place_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Party(SQLModel, table=True):

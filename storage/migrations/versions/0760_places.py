@@ -36,6 +36,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("platform", "team_id", "channel_id", name="uq_place_channel"),
     )
     op.create_index("ix_place_partnership", "place", ["partnership_id"])
+    with op.batch_alter_table("partnership") as batch:
+        batch.add_column(sa.Column("place_count", sa.Integer(), nullable=False, server_default="0"))
     with op.batch_alter_table("link_code") as batch:
         batch.add_column(sa.Column("party_id", sa.Integer(), nullable=True))
         batch.create_foreign_key("fk_link_code_party", "party", ["party_id"], ["id"])
@@ -62,5 +64,7 @@ def downgrade() -> None:
     with op.batch_alter_table("link_code") as batch:
         batch.drop_constraint("fk_link_code_party", type_="foreignkey")
         batch.drop_column("party_id")
+    with op.batch_alter_table("partnership") as batch:
+        batch.drop_column("place_count")
     op.drop_index("ix_place_partnership", table_name="place")
     op.drop_table("place")
