@@ -49,7 +49,13 @@ def seed(app: App, prefix: str, places: bool) -> None:
     now = datetime.now(UTC)
     with app.session_factory() as session:
         homes = [
-            Partnership(platform="slack", team_id="TA", channel_id=f"{prefix}{i}", created_at=now)
+            Partnership(
+                platform="slack",
+                team_id="TA",
+                channel_id=f"{prefix}{i}",
+                created_at=now,
+                place_count=2 if places else 0,  # as two handshakes would leave it
+            )
             for i in range(N)
         ]
         session.add_all(homes)
